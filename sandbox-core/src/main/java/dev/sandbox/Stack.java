@@ -1,0 +1,185 @@
+package dev.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One sandbox, as described by a stack file ({@code sandbox.yaml}, schema version 1) merged over
+ * the embedded default stack. Immutable; build it with {@link StackLoader}.
+ *
+ * @param name DNS-1123 label naming the sandbox, its containers, state folder and kube context
+ * @param source the stack file, empty for the embedded default
+ * @param hash a short hash of the effective stack, used to recognise reusable environments
+ * @param k3s the cluster
+ * @param manifests the production manifests to apply
+ * @param images local images to load into the cluster
+ * @param postgres the PostgreSQL service
+ * @param rabbitmq the RabbitMQ service
+ * @param policies the policy packs
+ * @param monitoring the monitoring pack
+ * @param imageMap official image to mirror or local image
+ * @param readiness how long to wait for the slice to become ready
+ */
+public record Stack(
+    String name,
+    Optional<Path> source,
+    String hash,
+    K3s k3s,
+    Manifests manifests,
+    List<String> images,
+    Postgres postgres,
+    RabbitMq rabbitmq,
+    Policies policies,
+    Monitoring monitoring,
+    ImageMap imageMap,
+    Readiness readiness) {
+
+  public Stack {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(hash, "hash");
+    Objects.requireNonNull(k3s, "k3s");
+    Objects.requireNonNull(manifests, "manifests");
+    images = List.copyOf(images);
+    Objects.requireNonNull(postgres, "postgres");
+    Objects.requireNonNull(rabbitmq, "rabbitmq");
+    Objects.requireNonNull(policies, "policies");
+    Objects.requireNonNull(monitoring, "monitoring");
+    Objects.requireNonNull(imageMap, "imageMap");
+    Objects.requireNonNull(readiness, "readiness");
+  }
+
+  /** A copy with another name, for example from {@code --name}. */
+  public Stack withName(String newName) {
+    return new Stack(
+        newName, source, hash, k3s, manifests, images, postgres, rabbitmq, policies, monitoring,
+        imageMap, readiness);
+  }
+
+  /** A copy whose image map has {@code extra} entries layered on top (they win). */
+  public Stack withImageMap(ImageMap extra) {
+    return new Stack(
+        name, source, hash, k3s, manifests, images, postgres, rabbitmq, policies, monitoring,
+        imageMap.overriddenBy(extra), readiness);
+  }
+
+  /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */
+  public record K3s(String version) {
+    public K3s {
+      Objects.requireNonNull(version, "version");
+    }
+
+    /** The official image this stack asks for, before the image map. */
+    public String image() {
+      return "rancher/k3s:" + version;
+    }
+  }
+
+  /**
+   * Production manifests: files, directories (applied in sorted order, as {@code kubectl apply -f}
+   * does) and kustomization directories, resolved against the stack file's folder.
+   */
+  public record Manifests(List<Path> paths, Set<String> excludeKinds) {
+    public Manifests {
+      paths = List.copyOf(paths);
+      excludeKinds = Set.copyOf(excludeKinds);
+    }
+  }
+
+  /**
+   * The Secret production YAML reads a service's connection details from.
+   *
+   * @param name the Secret's name
+   * @param keys logical key (host, port, database, username, password, jdbc-url, uri) to the key
+   *     name production reads
+   */
+  public record Secret(String name, Map<String, String> keys) {
+    public Secret {
+      Objects.requireNonNull(name, "name");
+      keys = Map.copyOf(keys);
+    }
+  }
+
+  /** PostgreSQL. {@code version} is a tag of the official {@code postgres} image. */
+  public record Postgres(
+      boolean enabled, String version, String database, String serviceName, Secret secret) {
+    public Postgres {
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(serviceName, "serviceName");
+      Objects.requireNonNull(secret, "secret");
+    }
+
+    public String image() {
+      return "postgres:" + version;
+    }
+  }
+
+  /** RabbitMQ. {@code version} is a tag of the official {@code rabbitmq} image. */
+  public record RabbitMq(
+      boolean enabled, String version, String vhost, String serviceName, Secret secret) {
+    public RabbitMq {
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(vhost, "vhost");
+      Objects.requireNonNull(serviceName, "serviceName");
+      Objects.requireNonNull(secret, "secret");
+    }
+
+    public String image() {
+      return "rabbitmq:" + version;
+    }
+  }
+
+  /** Pod Security Admission level and mode for application namespaces. */
+  public record PodSecurity(String level, String mode) {
+    public PodSecurity {
+      Objects.requireNonNull(level, "level");
+      Objects.requireNonNull(mode, "mode");
+    }
+  }
+
+  /**
+   * Policy packs to install before the manifests.
+   *
+   * @param packs built-in packs (pod-security, network, guardrails)
+   * @param podSecurity settings of the pod-security pack
+   * @param guardrails guardrail policy name to its action (Deny, Warn, Audit)
+   * @param custom the team's own policy files or folders
+   */
+  public record Policies(
+      List<String> packs, PodSecurity podSecurity, Map<String, String> guardrails, List<Path> custom) {
+    public Policies {
+      packs = List.copyOf(packs);
+      Objects.requireNonNull(podSecurity, "podSecurity");
+      guardrails = Map.copyOf(guardrails);
+      custom = List.copyOf(custom);
+    }
+  }
+
+  /** The monitoring pack: Prometheus in the cluster plus the team's alerting rules. */
+  public record Monitoring(boolean enabled, String prometheusVersion, List<Path> rules) {
+    public Monitoring {
+      Objects.requireNonNull(prometheusVersion, "prometheusVersion");
+      rules = List.copyOf(rules);
+    }
+
+    public String image() {
+      return "prom/prometheus:" + prometheusVersion;
+    }
+  }
+
+  /** How long {@code up} waits for the cluster, services and workloads. */
+  public record Readiness(Duration timeout) {
+    public Readiness {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("readiness timeout must be positive: " + timeout);
+      }
+    }
+  }
+}
