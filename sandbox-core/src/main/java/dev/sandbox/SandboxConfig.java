@@ -1,0 +1,99 @@
+package dev.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The user-level configuration ({@code ~/.sandbox/config.yaml}, or the file named by {@code
+ * SANDBOX_CONFIG}): settings of one machine rather than one stack, such as the mirror every image
+ * comes from or that the machine is offline.
+ *
+ * <pre>
+ * image-map:
+ *   postgres: mirror.corp/postgres
+ *   rancher/k3s: mirror.corp/rancher/k3s
+ * offline: true
+ * </pre>
+ *
+ * @param imageMap official image to replacement, applied under every stack's own map
+ * @param offline when true, any image missing from the local Docker engine fails fast instead of
+ *     being pulled
+ * @param source the file read, empty when none exists
+ */
+public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> source) {
+
+  /** Environment variable naming the config file. */
+  public static final String CONFIG_ENV = "SANDBOX_CONFIG";
+
+  /** Environment variable forcing offline mode ({@code true}/{@code false}). */
+  public static final String OFFLINE_ENV = "SANDBOX_OFFLINE";
+
+  public SandboxConfig {
+    java.util.Objects.requireNonNull(imageMap, "imageMap");
+    java.util.Objects.requireNonNull(source, "source");
+  }
+
+  /** No map, online. */
+  public static SandboxConfig defaults() {
+    return new SandboxConfig(ImageMap.empty(), false, Optional.empty());
+  }
+
+  public SandboxConfig withOffline(boolean value) {
+    return new SandboxConfig(imageMap, value, source);
+  }
+
+  /**
+   * Resolves the configuration from the environment: the file named by {@code SANDBOX_CONFIG},
+   * else {@code <home>/.sandbox/config.yaml} when it exists; {@code SANDBOX_OFFLINE} overrides the
+   * file's {@code offline}.
+   */
+  public static SandboxConfig fromEnvironment(Map<String, String> env, Path home) {
+    String named = env.get(CONFIG_ENV);
+    SandboxConfig config;
+    if (named != null && !named.isBlank()) {
+      Path file = Path.of(named);
+      if (!Files.isRegularFile(file)) {
+        throw new StackFileException(named, 0, 0, "",
+            "does not exist, but " + CONFIG_ENV + " names it. Create it or unset " + CONFIG_ENV + ".");
+      }
+      config = load(file);
+    } else {
+      Path file = home.resolve(".sandbox").resolve("config.yaml");
+      config = Files.isRegularFile(file) ? load(file) : defaults();
+    }
+    String offline = env.get(OFFLINE_ENV);
+    if (offline != null && !offline.isBlank()) {
+      config = config.withOffline(Boolean.parseBoolean(offline.trim()) || offline.trim().equals("1"));
+    }
+    return config;
+  }
+
+  /** Reads a config file; problems are reported like stack file problems, with their location. */
+  public static SandboxConfig load(Path file) {
+    String label = file.toString();
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new StackFileException(label, 0, 0, "", "cannot be read: " + e.getMessage());
+    }
+    Optional<org.snakeyaml.engine.v2.nodes.Node> node = YamlTree.compose(label, text);
+    if (node.isEmpty()) {
+      return new SandboxConfig(ImageMap.empty(), false, Optional.of(file));
+    }
+    Map<String, YamlTree.Entry> top = new YamlTree.Entry("", node.get()).mapping(List.of("image-map", "offline"));
+    Map<String, String> map = new LinkedHashMap<>();
+    if (top.containsKey("image-map")) {
+      top.get("image-map").freeMapping("official image to replacement image")
+          .forEach((from, to) -> map.put(from, to.nonBlank("the image to use instead of " + from)));
+    }
+    boolean offline = top.containsKey("offline") && top.get("offline").bool();
+    return new SandboxConfig(ImageMap.of(map), offline, Optional.of(file));
+  }
+}

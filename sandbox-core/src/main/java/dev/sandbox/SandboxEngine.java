@@ -1,0 +1,482 @@
+package dev.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import dev.sandbox.docker.DockerEngine;
+import dev.sandbox.docker.Labels;
+import dev.sandbox.docker.SandboxPullPolicy;
+import dev.sandbox.k3s.Apply;
+import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.k3s.Readiness;
+import dev.sandbox.k3s.Wiring;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.ClusterBinding;
+import dev.sandbox.service.Credentials;
+import dev.sandbox.state.StateStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.k3s.K3sContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The engine behind {@code sandbox up}, {@code down} and {@code @WithCluster}: starts the slice
+ * concurrently on one Docker network, wires the services into the cluster, loads local images,
+ * applies the production manifests and waits until everything is ready.
+ *
+ * <p>A library: it never prints and never exits. Progress goes to a {@link ProgressListener},
+ * failures are {@link SandboxException}s whose messages say what to do.
+ */
+public final class SandboxEngine {
+
+  private static final Logger logger = LoggerFactory.getLogger(SandboxEngine.class);
+
+  /** The version of this sandbox, written into container labels and state. */
+  public static final String VERSION = readVersion();
+
+  private final SandboxConfig config;
+  private final StateStore store;
+
+  /**
+   * @param config the user-level configuration (image map, offline)
+   * @param stateRoot the folder holding one state folder per sandbox, normally {@code ~/.sandbox}
+   */
+  public SandboxEngine(SandboxConfig config, Path stateRoot) {
+    this.config = config;
+    this.store = new StateStore(stateRoot);
+  }
+
+  /** The effective image map: the stack's, with the machine's own (user config) on top. */
+  public ImageMap imageMap(Stack stack) {
+    return stack.imageMap().overriddenBy(config.imageMap());
+  }
+
+  /** Starts the sandbox, or attaches to the running one when {@code options.reuse()} allows. */
+  public Sandbox up(Stack stack, UpOptions options, ProgressListener listener) {
+    DockerClient docker = DockerEngine.client();
+    String name = stack.name();
+    List<Container> existing = DockerEngine.containers(docker, name);
+    if (!existing.isEmpty()) {
+      Optional<SandboxState> state = store.read(name);
+      boolean sameStack = state.isPresent() && state.get().stackHash().equals(stack.hash());
+      boolean running = existing.stream().allMatch(c -> "running".equals(c.getState()));
+      if (options.reuse() && sameStack && running) {
+        listener.onEvent(ProgressListener.Event.info(name, "reusing the running sandbox (stack unchanged)"));
+        return handle(state.get(), false);
+      }
+      throw new SandboxException("A sandbox named '" + name + "' already exists"
+          + (sameStack ? (running ? "" : " but not all of its containers are running")
+              : " from a different stack file (" + state.map(SandboxState::stackFile).orElse("unknown") + ")")
+          + ". Run `sandbox down --name " + name + "` first, or choose another name with --name.");
+    }
+    ImageMap images = imageMap(stack);
+    Map<String, Credentials> credentials = store.credentials(name);
+    List<BackingService> services = ServiceLoader.load(BackingService.class, SandboxEngine.class.getClassLoader())
+        .stream().map(ServiceLoader.Provider::get).filter(s -> s.enabledIn(stack)).toList();
+    for (BackingService service : services) {
+      credentials.computeIfAbsent(service.id(), id -> Credentials.generate());
+    }
+    store.writeCredentials(name, credentials);
+
+    Network network = Network.builder()
+        .createNetworkCmdModifier(cmd -> cmd.withName("sandbox-" + name).withLabels(Labels.of(name, stack.hash(), VERSION, "network")))
+        .build();
+    K3sContainer k3s = K3sNode.container(resolve(images, stack.k3s().image()));
+    configure(k3s, stack, "k3s", network, List.of(K3sContainer.KUBE_SECURE_PORT, K3sContainer.RANCHER_WEBHOOK_PORT), null, null);
+    Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
+    for (BackingService service : services) {
+      String volume = dataVolume(docker, stack, service.id());
+      GenericContainer<?> container = service.container(stack, resolve(images, service.officialImage(stack)),
+          credentials.get(service.id()), volume);
+      configure(container, stack, service.id(), network, service.publishedPorts(), volume, service.dataPath());
+      serviceContainers.put(service, container);
+    }
+
+    List<GenericContainer<?>> all = new ArrayList<>();
+    all.add(k3s);
+    all.addAll(serviceContainers.values());
+    try {
+      startConcurrently(all, listener);
+      return finishUp(docker, stack, options, listener, images, credentials, k3s, serviceContainers, network);
+    } catch (RuntimeException e) {
+      if (!options.keepOnFailure()) {
+        listener.onEvent(ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
+        DockerEngine.removeAll(docker, name, true);
+        store.remove(name, true);
+      }
+      throw e;
+    }
+  }
+
+  private Sandbox finishUp(DockerClient docker, Stack stack, UpOptions options, ProgressListener listener, ImageMap images,
+      Map<String, Credentials> credentials, K3sContainer k3s, Map<BackingService, GenericContainer<?>> services, Network network) {
+    String name = stack.name();
+    int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
+    String kubeconfig = kubeconfig(k3s.getKubeConfigYaml(), name, apiPort);
+    Map<String, String> containerIds = new LinkedHashMap<>();
+    containerIds.put("k3s", k3s.getContainerId());
+    Map<String, Map<String, String>> details = new LinkedHashMap<>();
+    List<ClusterBinding> bindings = new ArrayList<>();
+    services.forEach((service, container) -> {
+      containerIds.put(service.id(), container.getContainerId());
+      Map<Integer, Integer> ports = new HashMap<>();
+      service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
+      details.put(service.id(), service.hostDetails(stack, credentials.get(service.id()), ports));
+      bindings.add(service.binding(stack, credentials.get(service.id()), ipOn(container, "sandbox-" + name)));
+    });
+    SandboxState state = new SandboxState(name, stack.hash(), stack.source().map(Path::toString).orElse("embedded"),
+        VERSION, Instant.now(), store.kubeconfig(name).toString(), apiPort, containerIds, details);
+    store.write(state, kubeconfig);
+    Sandbox sandbox = handle(state, false);
+    KubernetesClient client = sandbox.client();
+
+    step(listener, "cluster", "waiting for the node and CoreDNS", () -> {
+      Readiness.awaitCluster(client, stack.readiness().timeout());
+      return "ready";
+    });
+    ManifestLoader loader = new ManifestLoader(stack.manifests().excludeKinds(), images,
+        dir -> kustomize(docker, k3s.getContainerId(), dir, stack));
+    List<Manifest> manifests = step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
+    loadImages(docker, k3s.getContainerId(), stack, images, manifests, listener);
+    Set<String> namespaces = namespaces(manifests);
+    step(listener, "wiring", "services into " + String.join(", ", namespaces), () -> {
+      Wiring.apply(client, namespaces, bindings);
+      return bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
+    });
+    step(listener, "manifests", "applying " + manifests.size() + " object(s)", () -> {
+      Apply.apply(client, manifests, options.forceConflicts(), stack.readiness().timeout(), listener);
+      return manifests.size() + " object(s) applied";
+    });
+    Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
+    return sandbox;
+  }
+
+  /** Attaches to a running sandbox by name. */
+  public Sandbox attach(String name) {
+    SandboxState state = store.read(name).orElseThrow(() -> new SandboxException.NotFound(
+        "No sandbox named '" + name + "' is running here. Start it with `sandbox up`, or list the state folders in ~/.sandbox."));
+    return handle(state, false);
+  }
+
+  /** The state of a sandbox, if one of that name was started here. */
+  public Optional<SandboxState> state(String name) {
+    return store.read(name);
+  }
+
+  /** Containers of the sandbox, as Docker reports them. */
+  public List<Container> containers(String name) {
+    return DockerEngine.containers(DockerEngine.client(), name);
+  }
+
+  /**
+   * Removes every container, network and — unless {@code keepData} — volume carrying the
+   * sandbox's label, and its state folder.
+   *
+   * @return what was removed
+   */
+  public List<String> down(String name, boolean keepData, ProgressListener listener) {
+    Instant start = Instant.now();
+    listener.onEvent(ProgressListener.Event.started(name, "removing"));
+    List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
+    store.remove(name, keepData);
+    listener.onEvent(ProgressListener.Event.done(name, "removed " + removed.size() + " resource(s)"
+        + (keepData ? ", data volumes kept" : ""), Duration.between(start, Instant.now())));
+    return removed;
+  }
+
+  /** Creates a sandbox that removes itself when the handle closes (tests, CI). */
+  public Sandbox upEphemeral(Stack stack, ProgressListener listener) {
+    Sandbox sandbox = up(stack, UpOptions.defaults().withReuse(false), listener);
+    return handle(sandbox.state(), true);
+  }
+
+  private Sandbox handle(SandboxState state, boolean owned) {
+    String kubeconfig;
+    try {
+      kubeconfig = java.nio.file.Files.readString(Path.of(state.kubeconfig()));
+    } catch (IOException e) {
+      throw new SandboxException("The kubeconfig of '" + state.name() + "' (" + state.kubeconfig()
+          + ") is unreadable: " + e.getMessage() + ". Run `sandbox down --name " + state.name() + "` and `sandbox up` again.", e);
+    }
+    return new Sandbox(state, kubeconfig, Path.of(state.kubeconfig()),
+        owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {});
+  }
+
+  private String resolve(ImageMap images, String official) {
+    String image = images.apply(official);
+    if (config.offline() && !image.contains("@")) {
+      try {
+        DockerEngine.client().inspectImageCmd(image).exec();
+      } catch (NotFoundException e) {
+        throw SandboxPullPolicy.offlineFailure(image);
+      }
+    }
+    return image;
+  }
+
+  private void configure(GenericContainer<?> container, Stack stack, String component, Network network,
+      List<Integer> ports, String volume, String dataPath) {
+    container.withNetwork(network).withNetworkAliases(component)
+        .withLabels(Labels.of(stack.name(), stack.hash(), VERSION, component))
+        .withStartupTimeout(stack.readiness().timeout())
+        .withCreateContainerCmdModifier(cmd -> {
+          cmd.withName("sandbox-" + stack.name() + "-" + component);
+          // Publish on loopback only: the sandbox is for this machine, not its network.
+          List<PortBinding> bindings = ports.stream()
+              .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(p))).toList();
+          cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
+          if (volume != null) {
+            List<Bind> binds = new ArrayList<>(cmd.getHostConfig().getBinds() == null ? List.of() : List.of(cmd.getHostConfig().getBinds()));
+            binds.add(new Bind(volume, new Volume(dataPath)));
+            cmd.getHostConfig().withBinds(binds);
+          }
+        });
+  }
+
+  private String dataVolume(DockerClient docker, Stack stack, String service) {
+    String volume = "sandbox-" + stack.name() + "-" + service + "-data";
+    try {
+      docker.inspectVolumeCmd(volume).exec();
+    } catch (NotFoundException e) {
+      docker.createVolumeCmd().withName(volume).withLabels(Labels.of(stack.name(), stack.hash(), VERSION, service)).exec();
+    }
+    return volume;
+  }
+
+  private static void startConcurrently(List<GenericContainer<?>> containers, ProgressListener listener) {
+    ExecutorService pool = Executors.newFixedThreadPool(containers.size(), r -> {
+      Thread thread = new Thread(r, "sandbox-start");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<CompletableFuture<Void>> starts = new ArrayList<>();
+      for (GenericContainer<?> container : containers) {
+        String component = container.getNetworkAliases().stream().filter(a -> !a.startsWith("tc-")).findFirst().orElse("container");
+        starts.add(CompletableFuture.runAsync(() -> {
+          Instant begin = Instant.now();
+          listener.onEvent(ProgressListener.Event.started(component, "starting " + container.getDockerImageName()));
+          try {
+            container.start();
+          } catch (RuntimeException e) {
+            listener.onEvent(ProgressListener.Event.failed(component, rootMessage(e), Duration.between(begin, Instant.now())));
+            throw new SandboxException.ServiceStartup(component + " (" + container.getDockerImageName() + ") did not start: "
+                + rootMessage(e) + lastLogs(container) + "\nRun `sandbox doctor`, or raise readiness.timeout if the machine is slow.", e);
+          }
+          listener.onEvent(ProgressListener.Event.done(component, "started", Duration.between(begin, Instant.now())));
+        }, pool));
+      }
+      List<SandboxException> failures = new ArrayList<>();
+      for (CompletableFuture<Void> start : starts) {
+        try {
+          start.join();
+        } catch (CompletionException e) {
+          failures.add(e.getCause() instanceof SandboxException s ? s : new SandboxException(rootMessage(e), e.getCause()));
+        }
+      }
+      if (!failures.isEmpty()) {
+        SandboxException first = failures.get(0);
+        failures.stream().skip(1).forEach(first::addSuppressed);
+        throw first;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static String lastLogs(GenericContainer<?> container) {
+    try {
+      String logs = container.getLogs();
+      if (logs == null || logs.isBlank()) {
+        return "";
+      }
+      List<String> lines = logs.lines().toList();
+      return "\nLast log lines:\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  /** The first message in the cause chain that says something about the real problem. */
+  static String rootMessage(Throwable error) {
+    Throwable cursor = error;
+    String message = error.getMessage();
+    while (cursor != null) {
+      if (cursor instanceof SandboxException && cursor.getMessage() != null) {
+        return cursor.getMessage();
+      }
+      if (cursor.getMessage() != null) {
+        message = cursor.getMessage();
+      }
+      cursor = cursor.getCause() == cursor ? null : cursor.getCause();
+    }
+    return message;
+  }
+
+  private static String ipOn(GenericContainer<?> container, String networkName) {
+    InspectContainerResponse info = container.getContainerInfo();
+    var network = info.getNetworkSettings().getNetworks().get(networkName);
+    if (network == null || network.getIpAddress() == null) {
+      throw new SandboxException.ServiceStartup("Container " + info.getName() + " has no address on network " + networkName, null);
+    }
+    return network.getIpAddress();
+  }
+
+  /** The namespaces production objects live in: declared Namespaces, used namespaces, and default. */
+  private static Set<String> namespaces(List<Manifest> manifests) {
+    Set<String> result = new LinkedHashSet<>();
+    result.add("default");
+    for (Manifest manifest : manifests) {
+      if (manifest.kind().equals("Namespace")) {
+        result.add(manifest.name());
+      } else if (manifest.namespace() != null) {
+        result.add(manifest.namespace());
+      }
+    }
+    return result;
+  }
+
+  private void loadImages(DockerClient docker, String nodeId, Stack stack, ImageMap images, List<Manifest> manifests,
+      ProgressListener listener) {
+    Set<String> wanted = new LinkedHashSet<>();
+    stack.images().forEach(image -> wanted.add(images.apply(image)));
+    // images reached through the map that exist locally are loaded too, so mapped pods need no registry
+    for (Manifest manifest : manifests) {
+      collectImages(manifest.resource().getAdditionalProperties(), wanted, docker, images);
+    }
+    for (String image : wanted) {
+      step(listener, "images", "loading " + image, () -> {
+        Duration took = K3sNode.importImage(docker, nodeId, image);
+        return "loaded " + image + " in " + took.toMillis() + " ms";
+      });
+    }
+  }
+
+  private static void collectImages(Object node, Set<String> into, DockerClient docker, ImageMap images) {
+    if (node instanceof Map<?, ?> map) {
+      map.forEach((key, value) -> {
+        if ("image".equals(key) && value instanceof String image && !into.contains(image)
+            && !images.entries().isEmpty() && images.entries().containsValue(image) && presentLocally(docker, image)) {
+          into.add(image);
+        } else {
+          collectImages(value, into, docker, images);
+        }
+      });
+    } else if (node instanceof List<?> list) {
+      list.forEach(item -> collectImages(item, into, docker, images));
+    }
+  }
+
+  private static boolean presentLocally(DockerClient docker, String image) {
+    try {
+      docker.inspectImageCmd(image).exec();
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  /** Renders a kustomization with the kustomize built into k3s's kubectl. */
+  private static String kustomize(DockerClient docker, String nodeId, Path dir, Stack stack) {
+    // Overlays refer to bases above them: copy the stack file's whole folder so relative paths hold.
+    Path root = stack.source().map(Path::getParent).orElse(dir);
+    if (!dir.startsWith(root)) {
+      root = dir;
+    }
+    String target = "/tmp/sandbox-kustomize";
+    K3sNode.execResult(docker, nodeId, "rm", "-rf", target);
+    K3sNode.exec(docker, nodeId, "mkdir", "-p", target);
+    docker.copyArchiveToContainerCmd(nodeId).withHostResource(root.toString()).withDirChildrenOnly(true)
+        .withRemotePath(target).exec();
+    String inNode = target + "/" + root.relativize(dir).toString().replace('\\', '/');
+    return K3sNode.exec(docker, nodeId, "kubectl", "kustomize", inNode);
+  }
+
+  private static String kubeconfig(String yaml, String name, int port) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> config = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yaml);
+    String context = "sandbox-" + name;
+    rename(config, "clusters", context, "cluster", c -> c.put("server", "https://127.0.0.1:" + port));
+    rename(config, "users", context, "user", u -> {});
+    rename(config, "contexts", context, "context", c -> {
+      c.put("cluster", context);
+      c.put("user", context);
+    });
+    config.put("current-context", context);
+    return new Dump(DumpSettings.builder().build()).dumpToString(config);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void rename(Map<String, Object> config, String section, String name, String inner,
+      java.util.function.Consumer<Map<String, Object>> edit) {
+    for (Object item : (List<Object>) config.get(section)) {
+      Map<String, Object> entry = (Map<String, Object>) item;
+      entry.put("name", name);
+      edit.accept((Map<String, Object>) entry.get(inner));
+    }
+  }
+
+  private static <T> T step(ProgressListener listener, String component, String message, java.util.function.Supplier<T> action) {
+    Instant begin = Instant.now();
+    listener.onEvent(ProgressListener.Event.started(component, message));
+    try {
+      T result = action.get();
+      listener.onEvent(ProgressListener.Event.done(component, String.valueOf(result instanceof String s ? s : message),
+          Duration.between(begin, Instant.now())));
+      return result;
+    } catch (RuntimeException e) {
+      listener.onEvent(ProgressListener.Event.failed(component, rootMessage(e), Duration.between(begin, Instant.now())));
+      throw e;
+    }
+  }
+
+  private static String readVersion() {
+    try (InputStream in = SandboxEngine.class.getResourceAsStream("version.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("version", "dev");
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  static DockerImageName image(String reference) {
+    return DockerImageName.parse(reference);
+  }
+}

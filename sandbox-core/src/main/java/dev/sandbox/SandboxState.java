@@ -1,0 +1,37 @@
+package dev.sandbox;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a running sandbox left in its state folder ({@code ~/.sandbox/<name>/state.json}, readable
+ * by the owner only) so that later processes — {@code sandbox status}, {@code env}, {@code down}, a
+ * reusing test run — find it without guessing.
+ *
+ * @param name the sandbox name
+ * @param stackHash hash of the effective stack it was started from
+ * @param stackFile the stack file, or {@code embedded}
+ * @param version the sandbox version that started it
+ * @param createdAt when {@code up} finished
+ * @param kubeconfig path of the kubeconfig file
+ * @param apiServerPort published port of the Kubernetes API server on 127.0.0.1
+ * @param containers component to container id
+ * @param services service id to connection details ({@code host}, {@code port}, {@code username},
+ *     {@code password}, ...); secrets, never print them unless asked
+ */
+public record SandboxState(
+    String name,
+    String stackHash,
+    String stackFile,
+    String version,
+    Instant createdAt,
+    String kubeconfig,
+    int apiServerPort,
+    Map<String, String> containers,
+    Map<String, Map<String, String>> services) {
+
+  public SandboxState {
+    containers = Map.copyOf(containers);
+    services = Map.copyOf(services);
+  }
+}

@@ -1,0 +1,102 @@
+package dev.sandbox.k3s;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import dev.sandbox.SandboxException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import org.testcontainers.k3s.K3sContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The k3s node container and the commands the engine runs inside it ({@code ctr} to import images,
+ * {@code kubectl kustomize} to render kustomizations with the kustomize k3s carries, so the host
+ * needs nothing extra). Internal.
+ */
+public final class K3sNode {
+
+  private K3sNode() {}
+
+  /** The outcome of a command run in the node. */
+  public record Exec(int exitCode, String stdout, String stderr) {}
+
+  /** Testcontainers' unmodified K3sContainer on the mapped image. */
+  public static K3sContainer container(String image) {
+    return new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
+  }
+
+  /**
+   * Streams an image from the local Docker engine into k3s's containerd ({@code k8s.io} namespace),
+   * so pods with {@code imagePullPolicy: IfNotPresent} start without a registry.
+   *
+   * @return how long the import took
+   */
+  public static Duration importImage(DockerClient docker, String containerId, String image) {
+    Instant start = Instant.now();
+    Path temp = null;
+    try {
+      temp = Files.createTempFile("sandbox-image-", ".tar");
+      try (InputStream saved = docker.saveImageCmd(image).exec()) {
+        Files.copy(saved, temp, StandardCopyOption.REPLACE_EXISTING);
+      }
+      docker.copyArchiveToContainerCmd(containerId).withHostResource(temp.toString()).withRemotePath("/tmp").exec();
+    } catch (NotFoundException e) {
+      throw new SandboxException.ImageUnavailable(image, "Image " + image
+          + " is not in the local Docker engine, so it cannot be loaded into the cluster. Build it first"
+          + " (docker build -t " + image + " .) or remove it from 'images' in the stack file.");
+    } catch (IOException e) {
+      throw new SandboxException("Loading " + image + " into the cluster failed: " + e.getMessage(), e);
+    } finally {
+      if (temp != null) {
+        temp.toFile().delete();
+      }
+    }
+    String inNode = "/tmp/" + temp.getFileName();
+    try {
+      exec(docker, containerId, "ctr", "-n", "k8s.io", "images", "import", inNode);
+    } finally {
+      execResult(docker, containerId, "rm", "-f", inNode);
+    }
+    return Duration.between(start, Instant.now());
+  }
+
+  /** Runs a command in the node; a non-zero exit becomes an exception carrying its output. */
+  public static String exec(DockerClient docker, String containerId, String... command) {
+    Exec result = execResult(docker, containerId, command);
+    if (result.exitCode() != 0) {
+      throw new SandboxException("`" + String.join(" ", command) + "` failed in the k3s node (exit "
+          + result.exitCode() + "): " + (result.stderr().strip() + " " + result.stdout().strip()).strip());
+    }
+    return result.stdout();
+  }
+
+  public static Exec execResult(DockerClient docker, String containerId, String... command) {
+    var exec = docker.execCreateCmd(containerId).withCmd(command).withAttachStdout(true).withAttachStderr(true).exec();
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    try {
+      docker.execStartCmd(exec.getId()).exec(new ResultCallback.Adapter<Frame>() {
+        @Override
+        public void onNext(Frame frame) {
+          (frame.getStreamType() == StreamType.STDERR ? stderr : stdout).writeBytes(frame.getPayload());
+        }
+      }).awaitCompletion();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("Interrupted while running " + String.join(" ", command), e);
+    }
+    Long code = docker.inspectExecCmd(exec.getId()).exec().getExitCodeLong();
+    return new Exec(code == null ? -1 : code.intValue(),
+        stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+  }
+}

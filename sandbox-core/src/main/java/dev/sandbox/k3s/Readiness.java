@@ -1,0 +1,235 @@
+package dev.sandbox.k3s;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.SandboxException;
+import dev.sandbox.manifest.Manifest;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Waits until the cluster and the applied workloads are ready, and explains why when they are not:
+ * the workload, the failing pod, its container state reason, the last log lines and recent events.
+ * Internal.
+ */
+public final class Readiness {
+
+  static final Set<String> WORKLOADS = Set.of("Deployment", "StatefulSet", "DaemonSet", "Job");
+
+  private Readiness() {}
+
+  /**
+   * The cluster is usable when its node is Ready and kube-system's CoreDNS has rolled out (k3s logs
+   * the line Testcontainers waits for earlier than that).
+   */
+  public static void awaitCluster(KubernetesClient client, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    try {
+      client.nodes().waitUntilCondition(Readiness::nodeReady, remaining(deadline), TimeUnit.MILLISECONDS);
+      client.apps().deployments().inNamespace("kube-system").withName("coredns")
+          .waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getAvailableReplicas() != null
+              && d.getStatus().getAvailableReplicas() >= 1, remaining(deadline), TimeUnit.MILLISECONDS);
+    } catch (KubernetesClientTimeoutException e) {
+      throw new SandboxException.ServiceStartup("The k3s cluster was not ready within " + timeout.toSeconds()
+          + " s (node Ready and CoreDNS available). Run `sandbox logs` or `docker logs` on the k3s container,"
+          + " or raise readiness.timeout.", e);
+    }
+  }
+
+  private static boolean nodeReady(Node node) {
+    return node != null && node.getStatus() != null && node.getStatus().getConditions() != null
+        && node.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static long remaining(Instant deadline) {
+    return Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
+  }
+
+  /** Waits for every Deployment, StatefulSet and DaemonSet to roll out and every Job to complete. */
+  public static void awaitWorkloads(KubernetesClient client, List<Manifest> manifests, Duration timeout, ProgressListener listener) {
+    Instant deadline = Instant.now().plus(timeout);
+    for (Manifest manifest : manifests) {
+      if (!WORKLOADS.contains(manifest.kind())) {
+        continue;
+      }
+      String component = manifest.displayName();
+      Instant started = Instant.now();
+      listener.onEvent(ProgressListener.Event.started(component, "waiting"));
+      String namespace = manifest.namespace() == null ? client.getNamespace() : manifest.namespace();
+      var resource = client.genericKubernetesResources(manifest.resource().getApiVersion(), manifest.kind())
+          .inNamespace(namespace).withName(manifest.name());
+      try {
+        resource.waitUntilCondition(r -> {
+          if (r != null && manifest.kind().equals("Job") && jobFailed(r)) {
+            throw new SandboxException.ServiceStartup("Job failed", null);
+          }
+          return r != null && ready(r);
+        }, remaining(deadline), TimeUnit.MILLISECONDS);
+        listener.onEvent(ProgressListener.Event.done(component, "ready", Duration.between(started, Instant.now())));
+      } catch (SandboxException.ServiceStartup | KubernetesClientException e) {
+        String diagnosis = diagnose(client, namespace, resource.get());
+        listener.onEvent(ProgressListener.Event.failed(component, "not ready", Duration.between(started, Instant.now())));
+        throw new SandboxException.ServiceStartup(component + " (from " + manifest.source() + ") was not ready within "
+            + timeout.toSeconds() + " s.\n" + diagnosis
+            + "\nFix the manifest or image, then run `sandbox apply`; or raise readiness.timeout.", e);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static boolean ready(GenericKubernetesResource r) {
+    Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("spec", Map.of());
+    Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
+    long generation = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
+    long observed = number(status, "observedGeneration");
+    return switch (r.getKind()) {
+      case "Deployment" -> {
+        long replicas = spec.containsKey("replicas") ? number(spec, "replicas") : 1;
+        yield observed >= generation && number(status, "updatedReplicas") >= replicas
+            && number(status, "availableReplicas") >= replicas && number(status, "replicas") == replicas;
+      }
+      case "StatefulSet" -> {
+        long replicas = spec.containsKey("replicas") ? number(spec, "replicas") : 1;
+        yield observed >= generation && number(status, "readyReplicas") >= replicas
+            && number(status, "updatedReplicas") >= replicas;
+      }
+      case "DaemonSet" -> observed >= generation && number(status, "desiredNumberScheduled") > 0
+          && number(status, "numberReady") >= number(status, "desiredNumberScheduled")
+          && number(status, "updatedNumberScheduled") >= number(status, "desiredNumberScheduled");
+      case "Job" -> number(status, "succeeded") >= (spec.containsKey("completions") ? number(spec, "completions") : 1);
+      default -> true;
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean jobFailed(GenericKubernetesResource r) {
+    Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
+    if (status.get("conditions") instanceof List<?> conditions) {
+      return conditions.stream().anyMatch(c -> c instanceof Map<?, ?> m && "Failed".equals(m.get("type")) && "True".equals(m.get("status")));
+    }
+    return false;
+  }
+
+  private static long number(Map<String, Object> map, String key) {
+    return map.get(key) instanceof Number n ? n.longValue() : 0;
+  }
+
+  /** Pods of the workload that are not ready, with reason, last log lines and recent events. */
+  @SuppressWarnings("unchecked")
+  public static String diagnose(KubernetesClient client, String namespace, GenericKubernetesResource workload) {
+    if (workload == null) {
+      return "  the object no longer exists.";
+    }
+    Map<String, Object> spec = (Map<String, Object>) workload.getAdditionalProperties().getOrDefault("spec", Map.of());
+    Map<String, String> matchLabels = Map.of();
+    if (spec.get("selector") instanceof Map<?, ?> selector && selector.get("matchLabels") instanceof Map<?, ?> labels) {
+      matchLabels = (Map<String, String>) labels;
+    } else if ("Job".equals(workload.getKind())) {
+      matchLabels = Map.of("job-name", workload.getMetadata().getName());
+    }
+    List<Pod> pods = client.pods().inNamespace(namespace).withLabels(matchLabels).list().getItems();
+    StringBuilder text = new StringBuilder();
+    if (pods.isEmpty()) {
+      text.append("  no pods were created.");
+      appendEvents(text, client, namespace, workload.getMetadata().getName());
+      return text.toString();
+    }
+    for (Pod pod : pods) {
+      if (podReady(pod)) {
+        continue;
+      }
+      String podName = pod.getMetadata().getName();
+      text.append("  pod ").append(podName).append(": ").append(reason(pod)).append('\n');
+      for (ContainerStatus status : containerStatuses(pod)) {
+        try {
+          String log = client.pods().inNamespace(namespace).withName(podName).inContainer(status.getName())
+              .tailingLines(10).getLog();
+          if (log != null && !log.isBlank()) {
+            text.append("    last log lines of ").append(status.getName()).append(":\n");
+            log.lines().forEach(line -> text.append("      ").append(line).append('\n'));
+          }
+        } catch (KubernetesClientException e) {
+          // no logs yet (the container never started): the reason above says why
+        }
+      }
+      appendEvents(text, client, namespace, podName);
+    }
+    return text.toString().stripTrailing();
+  }
+
+  private static void appendEvents(StringBuilder text, KubernetesClient client, String namespace, String name) {
+    List<Event> events = new ArrayList<>(client.v1().events().inNamespace(namespace)
+        .withField("involvedObject.name", name).list().getItems());
+    events.sort(Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
+    if (!events.isEmpty()) {
+      text.append("    recent events:\n");
+      events.stream().skip(Math.max(0, events.size() - 5)).forEach(e -> text.append("      ")
+          .append(e.getType()).append(' ').append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
+    }
+  }
+
+  private static boolean podReady(Pod pod) {
+    return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static List<ContainerStatus> containerStatuses(Pod pod) {
+    List<ContainerStatus> all = new ArrayList<>();
+    if (pod.getStatus() != null) {
+      if (pod.getStatus().getInitContainerStatuses() != null) {
+        all.addAll(pod.getStatus().getInitContainerStatuses());
+      }
+      if (pod.getStatus().getContainerStatuses() != null) {
+        all.addAll(pod.getStatus().getContainerStatuses());
+      }
+    }
+    return all;
+  }
+
+  /** ImagePullBackOff, CrashLoopBackOff, Unschedulable, ... with the message. */
+  static String reason(Pod pod) {
+    for (ContainerStatus status : containerStatuses(pod)) {
+      if (status.getState() != null && status.getState().getWaiting() != null) {
+        var waiting = status.getState().getWaiting();
+        return waiting.getReason() + " (container " + status.getName() + ")"
+            + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage());
+      }
+      if (status.getState() != null && status.getState().getTerminated() != null) {
+        var terminated = status.getState().getTerminated();
+        return "Terminated: " + terminated.getReason() + ", exit code " + terminated.getExitCode() + " (container " + status.getName() + ")";
+      }
+      if (status.getLastState() != null && status.getLastState().getTerminated() != null) {
+        var last = status.getLastState().getTerminated();
+        return "restarting, last exit " + last.getReason() + " code " + last.getExitCode() + " (container " + status.getName() + ")";
+      }
+    }
+    if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+      for (PodCondition condition : pod.getStatus().getConditions()) {
+        if ("PodScheduled".equals(condition.getType()) && "False".equals(condition.getStatus())) {
+          return condition.getReason() + ": " + condition.getMessage();
+        }
+      }
+      for (PodCondition condition : pod.getStatus().getConditions()) {
+        if ("False".equals(condition.getStatus())) {
+          return condition.getType() + " is False" + (condition.getReason() == null ? "" : " (" + condition.getReason() + ")")
+              + (condition.getMessage() == null ? "" : ": " + condition.getMessage());
+        }
+      }
+    }
+    return "phase " + (pod.getStatus() == null ? "unknown" : pod.getStatus().getPhase());
+  }
+}

@@ -1,0 +1,164 @@
+package dev.sandbox.manifest;
+
+import dev.sandbox.ImageMap;
+import dev.sandbox.SandboxException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * Reads production manifests as {@code kubectl apply -f} would — single files, multi-document YAML,
+ * directories (files sorted by name, not recursive) and kustomization directories (rendered by the
+ * given renderer, the kustomize inside k3s) — drops the kinds the sandbox stands in for, rewrites
+ * images through the image map, and orders the result: Namespaces, CRDs, policies, the rest.
+ * Internal.
+ */
+public final class ManifestLoader {
+
+  static final Set<String> POLICY_KINDS = Set.of(
+      "NetworkPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+      "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding");
+  private static final Set<String> KUSTOMIZATION_FILES = Set.of("kustomization.yaml", "kustomization.yml", "Kustomization");
+
+  private final KubernetesSerialization serialization = new KubernetesSerialization();
+  private final Set<String> excludeKinds;
+  private final ImageMap imageMap;
+  private final Function<Path, String> kustomize;
+
+  /**
+   * @param kustomize renders a kustomization directory to multi-document YAML
+   */
+  public ManifestLoader(Set<String> excludeKinds, ImageMap imageMap, Function<Path, String> kustomize) {
+    this.excludeKinds = Set.copyOf(excludeKinds);
+    this.imageMap = imageMap;
+    this.kustomize = kustomize;
+  }
+
+  /** Loads, filters, rewrites and orders every manifest under {@code paths}. */
+  public List<Manifest> load(List<Path> paths) {
+    List<Manifest> all = new ArrayList<>();
+    for (Path path : paths) {
+      if (Files.isDirectory(path)) {
+        if (isKustomization(path)) {
+          all.addAll(parse(path.toString(), kustomize.apply(path)));
+        } else {
+          for (Path file : manifestFiles(path)) {
+            all.addAll(parse(file.toString(), read(file)));
+          }
+        }
+      } else {
+        all.addAll(parse(path.toString(), read(path)));
+      }
+    }
+    List<Manifest> kept = new ArrayList<>();
+    for (Manifest manifest : all) {
+      if (!excludeKinds.contains(manifest.kind())) {
+        rewriteImages(manifest.resource().getAdditionalProperties());
+        kept.add(manifest);
+      }
+    }
+    kept.sort(Comparator.comparingInt(ManifestLoader::rank));
+    return kept;
+  }
+
+  public static boolean isKustomization(Path dir) {
+    return KUSTOMIZATION_FILES.stream().anyMatch(name -> Files.isRegularFile(dir.resolve(name)));
+  }
+
+  static int rank(Manifest manifest) {
+    String kind = manifest.kind();
+    if (kind.equals("Namespace")) {
+      return 0;
+    }
+    if (kind.equals("CustomResourceDefinition")) {
+      return 1;
+    }
+    if (POLICY_KINDS.contains(kind)) {
+      return 2;
+    }
+    return 3;
+  }
+
+  private static List<Path> manifestFiles(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().matches(".*\\.(ya?ml|json)$"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new SandboxException.ManifestApply("Cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SandboxException.ManifestApply("Cannot read manifest " + file + ": " + e.getMessage()
+          + ". Check 'manifests.paths' in the stack file.", e);
+    }
+  }
+
+  List<Manifest> parse(String source, String text) {
+    List<Manifest> result = new ArrayList<>();
+    int index = 0;
+    try {
+      for (Object document : new Load(LoadSettings.builder().setLabel(source).build()).loadAllFromString(text)) {
+        int current = index++;
+        if (document == null) {
+          continue;
+        }
+        if (!(document instanceof Map<?, ?> map) || !map.containsKey("kind") || !map.containsKey("apiVersion")) {
+          throw new SandboxException.ManifestApply(source + ", document " + (current + 1)
+              + ": not a Kubernetes object (it needs apiVersion and kind). Fix or remove it.", null);
+        }
+        if ("List".equals(map.get("kind")) && map.get("items") instanceof List<?> items) {
+          for (Object item : items) {
+            result.add(new Manifest(source, current, serialization.convertValue(item, GenericKubernetesResource.class)));
+          }
+          continue;
+        }
+        result.add(new Manifest(source, current, serialization.convertValue(map, GenericKubernetesResource.class)));
+      }
+    } catch (YamlEngineException e) {
+      throw new SandboxException.ManifestApply(source + ", document " + index + ": not valid YAML: "
+          + e.getMessage().replace('\n', ' '), e);
+    }
+    return result;
+  }
+
+  /** Rewrites {@code image} of every container, init container and ephemeral container, at any depth. */
+  @SuppressWarnings("unchecked")
+  void rewriteImages(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        Object key = entry.getKey();
+        if (("containers".equals(key) || "initContainers".equals(key) || "ephemeralContainers".equals(key))
+            && entry.getValue() instanceof List<?> containers) {
+          for (Object container : containers) {
+            if (container instanceof Map<?, ?> c && c.get("image") instanceof String image) {
+              ((Map<String, Object>) c).put("image", imageMap.apply(image));
+            }
+          }
+        } else {
+          rewriteImages(entry.getValue());
+        }
+      }
+    } else if (node instanceof List<?> list) {
+      list.forEach(this::rewriteImages);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.sandbox.testing;
+
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.testcontainers.DockerClientFactory;
+
+/** See {@link RequiresDocker}. */
+public final class DockerCondition implements ExecutionCondition {
+
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    boolean available;
+    try {
+      available = DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException e) {
+      available = false;
+    }
+    if (available) {
+      return ConditionEvaluationResult.enabled("a Docker engine answers");
+    }
+    if (Boolean.getBoolean("sandbox.requireDocker")) {
+      throw new IllegalStateException("No Docker engine answered, and sandbox.requireDocker=true (CI) forbids skipping."
+          + " Start dockerd (bash .ci/run does) or set DOCKER_HOST.");
+    }
+    return ConditionEvaluationResult.disabled("No Docker engine answered: skipping tests that need real containers."
+        + " Start Docker to run them.");
+  }
+}
