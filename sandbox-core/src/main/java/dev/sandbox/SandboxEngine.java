@@ -197,6 +197,39 @@ public final class SandboxEngine {
     return store.read(name);
   }
 
+  /** Containers and workloads of a sandbox. */
+  public SandboxStatus status(String name) {
+    List<Container> containers = DockerEngine.containers(DockerEngine.client(), name);
+    if (containers.isEmpty()) {
+      throw new SandboxException.NotFound("No sandbox named '" + name + "' is running here. Start it with `sandbox up`.");
+    }
+    List<SandboxStatus.Component> components = new ArrayList<>();
+    for (Container container : containers) {
+      Map<Integer, Integer> ports = new java.util.TreeMap<>();
+      if (container.getPorts() != null) {
+        for (var port : container.getPorts()) {
+          if (port.getPublicPort() != null && port.getPrivatePort() != null) {
+            ports.put(port.getPrivatePort(), port.getPublicPort());
+          }
+        }
+      }
+      components.add(new SandboxStatus.Component(container.getLabels().getOrDefault(Labels.COMPONENT, "?"),
+          container.getState(), container.getImage(), ports));
+    }
+    components.sort(java.util.Comparator.comparing(SandboxStatus.Component::name));
+    List<SandboxStatus.Workload> workloads = new ArrayList<>();
+    String clusterError = null;
+    Optional<SandboxState> state = store.read(name);
+    if (state.isPresent() && components.stream().anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"))) {
+      try (Sandbox sandbox = handle(state.get(), false)) {
+        workloads.addAll(Workloads.list(sandbox.client()));
+      } catch (RuntimeException e) {
+        clusterError = rootMessage(e);
+      }
+    }
+    return new SandboxStatus(name, components, workloads, clusterError);
+  }
+
   /** Containers of the sandbox, as Docker reports them. */
   public List<Container> containers(String name) {
     return DockerEngine.containers(DockerEngine.client(), name);

@@ -1,0 +1,110 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.ImageMap;
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.Stack;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.testcontainers.DockerClientFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+    description = "Check that this machine can run the sandbox: Docker engine and API version, cgroups,"
+        + " memory, disk, images present or mappable; says what to do about each problem.")
+final class DoctorCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  private final List<String> problems = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    PrintWriter out = spec.commandLine().getOut();
+    SandboxConfig config = env.config();
+    Stack stack = env.stack(global);
+    boolean docker = false;
+    try {
+      docker = DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException e) {
+      docker = false;
+    }
+    if (docker) {
+      var info = DockerClientFactory.instance().getInfo();
+      var version = DockerClientFactory.instance().client().versionCmd().exec();
+      check(out, true, "Docker engine", version.getVersion() + ", API " + version.getApiVersion(), null);
+      String cgroup = info.getRawValues().getOrDefault("CgroupVersion", "?").toString();
+      check(out, true, "cgroups", "v" + cgroup + " (" + info.getRawValues().getOrDefault("CgroupDriver", "?") + " driver)", null);
+      long memory = info.getMemTotal() == null ? 0 : info.getMemTotal();
+      check(out, memory >= 4L << 30, "memory", memory / (1 << 20) + " MiB for containers",
+          "give Docker at least 4 GiB (k3s, PostgreSQL and RabbitMQ together use about 1.5 GiB)");
+    } else {
+      check(out, false, "Docker engine", "not reachable",
+          "start Docker (`sudo systemctl start docker`, or `dockerd &`), or set DOCKER_HOST");
+    }
+    try {
+      FileStore store = Files.getFileStore(env.home());
+      long free = store.getUsableSpace();
+      check(out, free >= 5L << 30, "disk", free / (1 << 30) + " GiB free in " + env.home(), "free at least 5 GiB");
+    } catch (IOException e) {
+      check(out, false, "disk", e.getMessage(), "check " + env.home());
+    }
+    ImageMap map = stack.imageMap().overriddenBy(config.imageMap());
+    List<String> images = new ArrayList<>(List.of(stack.k3s().image()));
+    if (stack.postgres().enabled()) {
+      images.add(stack.postgres().image());
+    }
+    if (stack.rabbitmq().enabled()) {
+      images.add(stack.rabbitmq().image());
+    }
+    for (String official : images) {
+      String image = map.apply(official);
+      String label = official.equals(image) ? image : official + " -> " + image;
+      if (!docker) {
+        check(out, false, "image", label + " (unknown: no Docker)", "start Docker first");
+        continue;
+      }
+      boolean present = present(image);
+      check(out, present || !config.offline(), "image", label + (present ? " present" : " not present locally"),
+          "build or load it, or map it in ~/.sandbox/config.yaml under image-map (offline mode never pulls)");
+    }
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      check(out, true, "ports", "loopback ports can be bound (e.g. " + socket.getLocalPort() + ")", null);
+    } catch (IOException e) {
+      check(out, false, "ports", e.getMessage(), "check local firewall rules for 127.0.0.1");
+    }
+    check(out, true, "config", config.source().map(Object::toString).orElse("no user config (~/.sandbox/config.yaml)")
+        + (config.offline() ? ", offline" : ""), null);
+    out.println();
+    out.println(problems.isEmpty() ? "No problems found." : problems.size() + " problem(s) found.");
+    return problems.isEmpty() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
+  }
+
+  private static boolean present(String image) {
+    try {
+      DockerClientFactory.instance().client().inspectImageCmd(image).exec();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void check(PrintWriter out, boolean ok, String what, String detail, String advice) {
+    out.printf("%s %-14s %s%n", ok ? "  ok " : "  !! ", what, detail);
+    if (!ok) {
+      problems.add(what);
+      out.printf("       -> %s%n", advice);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.sandbox.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "down", mixinStandardHelpOptions = true,
+    description = "Remove the sandbox: its containers, network, state folder, merged kube context and, unless"
+        + " --keep-data, its data volumes.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  sandbox down", "  sandbox down --keep-data --name orders"})
+final class DownCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--keep-data", description = "Keep the PostgreSQL and RabbitMQ data volumes (and their credentials).")
+  boolean keepData;
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    String name = env.name(global);
+    PrintWriter out = spec.commandLine().getOut();
+    List<String> removed = env.engine().down(name, keepData, dev.sandbox.ProgressListener.NONE);
+    boolean context = KubeContexts.remove(env.home(), name);
+    if (!global.quiet()) {
+      if (removed.isEmpty()) {
+        out.println("Nothing to remove: no sandbox named '" + name + "' was found.");
+      } else {
+        removed.forEach(item -> out.println("  removed " + item));
+        if (context) {
+          out.println("  removed kube context sandbox-" + name + " from ~/.kube/config");
+        }
+        out.println("Sandbox '" + name + "' is down" + (keepData ? " (data volumes kept)." : "."));
+      }
+    }
+    return ExitCode.OK.code();
+  }
+}

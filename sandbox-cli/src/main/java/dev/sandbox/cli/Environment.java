@@ -1,0 +1,71 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
+import dev.sandbox.Stack;
+import dev.sandbox.StackLoader;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything the CLI reads from the outside world, resolved once at the edge: environment
+ * variables, home and working directory, whether output is a terminal. Tests build their own.
+ */
+record Environment(Map<String, String> env, Path home, Path workingDirectory, boolean terminal) {
+
+  static Environment system() {
+    return new Environment(System.getenv(), Path.of(System.getProperty("user.home")),
+        Path.of("").toAbsolutePath(), System.console() != null && System.getenv("CI") == null);
+  }
+
+  /** CI is set: never reuse, always clean up, plain output. */
+  boolean ci() {
+    String ci = env.get("CI");
+    return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+  }
+
+  Path stateRoot() {
+    String custom = env.get("SANDBOX_HOME");
+    return custom != null && !custom.isBlank() ? Path.of(custom) : home.resolve(".sandbox");
+  }
+
+  SandboxConfig config() {
+    return SandboxConfig.fromEnvironment(env, home);
+  }
+
+  SandboxEngine engine() {
+    return new SandboxEngine(config(), stateRoot());
+  }
+
+  /** Precedence: -f flag > SANDBOX_FILE > ./sandbox.yaml > embedded default; --name > SANDBOX_NAME > stack. */
+  Stack stack(GlobalOptions options) {
+    Path file = options.file;
+    if (file == null && env.get("SANDBOX_FILE") != null && !env.get("SANDBOX_FILE").isBlank()) {
+      file = Path.of(env.get("SANDBOX_FILE"));
+    }
+    Stack stack = file != null ? StackLoader.load(workingDirectory.resolve(file))
+        : StackLoader.forDirectory(workingDirectory);
+    String name = name(options, stack);
+    return name.equals(stack.name()) ? stack : stack.withName(name);
+  }
+
+  /** The sandbox name without parsing the stack when --name or SANDBOX_NAME says it. */
+  String name(GlobalOptions options) {
+    if (options.name != null) {
+      return options.name;
+    }
+    String fromEnv = env.get("SANDBOX_NAME");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    return stack(options).name();
+  }
+
+  private String name(GlobalOptions options, Stack stack) {
+    if (options.name != null) {
+      return options.name;
+    }
+    String fromEnv = env.get("SANDBOX_NAME");
+    return fromEnv != null && !fromEnv.isBlank() ? fromEnv : stack.name();
+  }
+}

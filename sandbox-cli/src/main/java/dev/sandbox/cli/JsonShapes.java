@@ -1,0 +1,48 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.SandboxStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON documents the CLI prints; their shapes are part of its interface (see README). */
+final class JsonShapes {
+
+  private JsonShapes() {}
+
+  static Map<String, Object> status(SandboxStatus status) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", status.name());
+    json.put("running", status.running());
+    json.put("components", status.components().stream().map(c -> {
+      Map<String, Object> component = new LinkedHashMap<>();
+      component.put("name", c.name());
+      component.put("state", c.state());
+      component.put("image", c.image());
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      c.ports().forEach((inside, host) -> ports.put(String.valueOf(inside), host));
+      component.put("ports", ports);
+      return component;
+    }).toList());
+    json.put("workloads", status.workloads().stream().map(w -> {
+      Map<String, Object> workload = new LinkedHashMap<>();
+      workload.put("kind", w.kind());
+      workload.put("namespace", w.namespace());
+      workload.put("name", w.name());
+      workload.put("ready", w.ready());
+      workload.put("desired", w.desired());
+      workload.put("restarts", w.restarts());
+      return workload;
+    }).toList());
+    json.put("clusterError", status.clusterError());
+    return json;
+  }
+
+  static Map<String, String> env(Map<String, String> variables) {
+    return new LinkedHashMap<>(variables);
+  }
+
+  static List<String> keys(Map<String, ?> map) {
+    return List.copyOf(map.keySet());
+  }
+}

@@ -1,0 +1,43 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.Sandbox;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "kubeconfig", mixinStandardHelpOptions = true,
+    description = {"Print the sandbox's kubeconfig (it holds a client key), or merge it into ~/.kube/config",
+        "as context sandbox-<name>; `sandbox down` removes the merged context again."},
+    footerHeading = "%nExamples:%n",
+    footer = {"  sandbox kubeconfig > /tmp/kc && KUBECONFIG=/tmp/kc kubectl get pods -A",
+        "  sandbox kubeconfig --merge && kubectl --context sandbox-sandbox get nodes"})
+final class KubeconfigCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--merge", description = "Merge into ~/.kube/config and switch to it.")
+  boolean merge;
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    PrintWriter out = spec.commandLine().getOut();
+    try (Sandbox sandbox = env.engine().attach(env.name(global))) {
+      if (merge) {
+        KubeContexts.merge(env.home(), sandbox.name(), sandbox.kubeconfig());
+        if (!global.quiet()) {
+          out.println("Merged context sandbox-" + sandbox.name() + " into " + KubeContexts.file(env.home()) + " and made it current.");
+        }
+      } else {
+        out.print(sandbox.kubeconfig());
+      }
+    }
+    return ExitCode.OK.code();
+  }
+}

@@ -1,0 +1,120 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.ProgressListener;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Renders engine progress: on a terminal, one live line per component with a spinner and elapsed
+ * time, finished with a check or a cross; elsewhere (pipes, {@code CI}) plain lines without colour
+ * or cursor movement.
+ */
+final class Progress implements ProgressListener, AutoCloseable {
+
+  private static final String[] SPINNER = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+
+  private final PrintWriter out;
+  private final boolean live;
+  private final boolean quiet;
+  private final boolean verbose;
+  private final Map<String, Long> running = new LinkedHashMap<>();
+  private final ScheduledExecutorService ticker;
+  private int frame;
+  private int drawn;
+
+  Progress(PrintWriter out, boolean terminal, boolean quiet, boolean verbose) {
+    this.out = out;
+    this.live = terminal && !quiet;
+    this.quiet = quiet;
+    this.verbose = verbose;
+    if (live) {
+      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "sandbox-progress");
+        thread.setDaemon(true);
+        return thread;
+      });
+      ticker.scheduleAtFixedRate(this::redraw, 100, 100, TimeUnit.MILLISECONDS);
+    } else {
+      ticker = null;
+    }
+  }
+
+  @Override
+  public synchronized void onEvent(Event event) {
+    if (quiet && event.phase() != Phase.FAILED) {
+      return;
+    }
+    switch (event.phase()) {
+      case STARTED -> {
+        running.put(event.component(), System.nanoTime());
+        if (!live) {
+          line("  ..", event.component(), event.message(), null);
+        }
+      }
+      case DONE -> {
+        running.remove(event.component());
+        finished(live ? "\u001b[32m✔\u001b[0m" : "  ok", event);
+      }
+      case FAILED -> {
+        running.remove(event.component());
+        finished(live ? "\u001b[31m✘\u001b[0m" : "  FAILED", event);
+      }
+      case INFO -> {
+        if (verbose || !event.component().equals("manifests")) {
+          clearLive();
+          line("   ", event.component(), event.message(), null);
+          redrawLocked();
+        }
+      }
+    }
+  }
+
+  private void finished(String mark, Event event) {
+    clearLive();
+    line(mark, event.component(), event.message(), event.elapsed());
+    redrawLocked();
+  }
+
+  private void line(String mark, String component, String message, Duration elapsed) {
+    out.printf("%s %-28s %s%s%n", mark, component, message, elapsed == null ? "" : String.format(" (%.1fs)", elapsed.toMillis() / 1000.0));
+    out.flush();
+  }
+
+  private synchronized void redraw() {
+    frame++;
+    clearLive();
+    redrawLocked();
+  }
+
+  private void redrawLocked() {
+    if (!live) {
+      return;
+    }
+    long now = System.nanoTime();
+    running.forEach((component, start) -> out.printf("%s %-28s %.0fs%n", SPINNER[frame % SPINNER.length], component,
+        (now - start) / 1e9));
+    drawn = running.size();
+    out.flush();
+  }
+
+  private void clearLive() {
+    if (live && drawn > 0) {
+      out.print("\u001b[" + drawn + "F\u001b[J");
+      drawn = 0;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+      clearLive();
+      out.flush();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.sandbox.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sandbox.SandboxStatus;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show the sandbox's components (containers, ports) and workloads (ready/desired, restarts).",
+    footerHeading = "%nExamples:%n",
+    footer = {"  sandbox status", "  sandbox status --json | jq '.workloads[] | select(.ready < .desired)'"})
+final class StatusCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", description = "Print JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Environment env = parent.environment;
+    SandboxStatus status = env.engine().status(env.name(global));
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(JsonShapes.status(status)));
+      return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
+    }
+    out.println("Sandbox '" + status.name() + "': " + (status.running() ? "running" : "NOT running"));
+    out.println();
+    out.printf("%-12s %-10s %-40s %s%n", "COMPONENT", "STATE", "IMAGE", "PORTS (127.0.0.1)");
+    for (SandboxStatus.Component c : status.components()) {
+      StringBuilder ports = new StringBuilder();
+      c.ports().forEach((inside, host) -> ports.append(host).append("->").append(inside).append(' '));
+      out.printf("%-12s %-10s %-40s %s%n", c.name(), c.state(), c.image(), ports.toString().strip());
+    }
+    out.println();
+    if (status.clusterError() != null) {
+      out.println("Workloads: unavailable (" + status.clusterError() + ")");
+    } else if (status.workloads().isEmpty()) {
+      out.println("Workloads: none applied.");
+    } else {
+      out.printf("%-12s %-20s %-32s %-8s %s%n", "KIND", "NAMESPACE", "NAME", "READY", "RESTARTS");
+      for (SandboxStatus.Workload w : status.workloads()) {
+        out.printf("%-12s %-20s %-32s %-8s %d%n", w.kind(), w.namespace(), w.name(), w.ready() + "/" + w.desired(), w.restarts());
+      }
+    }
+    return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.Sandbox;
+import dev.sandbox.Stack;
+import dev.sandbox.UpOptions;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = {"Start the sandbox, or reuse it when it already runs from the same stack file.",
+        "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
+        "applies the manifests and waits until every workload is ready."},
+    footerHeading = "%nExamples:%n",
+    footer = {"  sandbox up", "  sandbox up -f samples/orders-service/sandbox.yaml --name orders",
+        "  CI=true sandbox up   # never reuse; plain output"})
+final class UpCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--no-reuse", description = "Fail instead of reusing a running sandbox of the same name.")
+  boolean noReuse;
+
+  @Option(names = "--force-conflicts", description = "Take over fields other field managers own during server-side apply.")
+  boolean forceConflicts;
+
+  @Option(names = "--keep-on-failure", description = "Leave the containers running when up fails, to debug them.")
+  boolean keepOnFailure;
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    PrintWriter out = spec.commandLine().getOut();
+    Stack stack = env.stack(global);
+    UpOptions options = UpOptions.defaults().withReuse(!noReuse && !env.ci()).withForceConflicts(forceConflicts)
+        .withKeepOnFailure(keepOnFailure);
+    if (!global.quiet()) {
+      out.println("Starting sandbox '" + stack.name() + "' from " + stack.source().map(Object::toString).orElse("the embedded default stack"));
+    }
+    Sandbox sandbox;
+    try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {
+      sandbox = env.engine().up(stack, options, progress);
+    }
+    try (sandbox) {
+      Summary.print(out, sandbox, global.quiet());
+    }
+    return ExitCode.OK.code();
+  }
+}

@@ -1,0 +1,130 @@
+package dev.sandbox.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Environment env = new Environment(Map.of("SANDBOX_HOME", dir.resolve("state").toString()), dir.resolve("home"), dir, false);
+    int code = Cli.create(env, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Nested
+  @DisplayName("help")
+  class Help {
+
+    @Test
+    void lists_every_command_and_the_exit_codes() {
+      Run run = run("--help");
+
+      assertThat(run.code()).isZero();
+      assertThat(run.out()).contains("up", "down", "status", "env", "kubeconfig", "doctor", "version", "generate-completion");
+      assertThat(run.out()).contains("Exit codes:", "0  success", "2  usage error", "3  the environment is not ready", "4  no sandbox");
+    }
+
+    @Test
+    void every_command_has_help_with_examples() {
+      for (String command : new String[] {"up", "down", "status", "env", "kubeconfig"}) {
+        Run run = run(command, "--help");
+        assertThat(run.code()).as(command).isZero();
+        assertThat(run.out()).as(command).contains("Usage: sandbox " + command, "Examples:");
+      }
+    }
+
+    @Test
+    void no_command_is_a_usage_error() {
+      Run run = run();
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err()).contains("Missing command");
+    }
+  }
+
+  @Nested
+  @DisplayName("usage errors exit with 2")
+  class UsageErrors {
+
+    @Test
+    void a_misspelt_command_gets_a_suggestion() {
+      Run run = run("stauts");
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err()).contains("Unmatched argument at index 0: 'stauts'", "Did you mean: sandbox status?");
+    }
+
+    @Test
+    void an_unknown_option_points_at_help() {
+      Run run = run("up", "--bogus");
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err()).contains("Unknown option: '--bogus'", "See `sandbox up --help`.");
+    }
+
+    @Test
+    void verbose_and_quiet_exclude_each_other() {
+      Run run = run("up", "--verbose", "--quiet");
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err()).contains("mutually exclusive");
+    }
+  }
+
+  @Nested
+  @DisplayName("a bad stack file")
+  class BadStack {
+
+    @Test
+    void stops_up_before_anything_starts_with_the_location_and_exit_1() throws IOException {
+      Files.writeString(dir.resolve("sandbox.yaml"), "version: 1\nservices:\n  postgress: {}\n");
+
+      Run run = run("up");
+
+      assertThat(run.code()).isEqualTo(1);
+      assertThat(run.err().strip()).isEqualTo("error: " + dir.resolve("sandbox.yaml")
+          + ":3:3: services.postgress: unknown key. Did you mean 'postgres'? Known keys here: postgres, rabbitmq.");
+      assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void a_missing_file_named_with_f_is_reported() {
+      Run run = run("up", "-f", "nope.yaml");
+
+      assertThat(run.code()).isEqualTo(1);
+      assertThat(run.err()).contains(dir.resolve("nope.yaml") + ": cannot be read");
+    }
+  }
+
+  @Test
+  void version_names_the_default_images() {
+    Run run = run("version");
+
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).startsWith("sandbox ").contains("rancher/k3s:v1.34.4-k3s1", "postgres:17");
+  }
+
+  @Test
+  void completion_script_is_generated() {
+    Run run = run("generate-completion");
+
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).contains("complete -F _complete_sandbox");
+  }
+}

@@ -1,0 +1,51 @@
+package dev.sandbox;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot of a sandbox for {@code sandbox status}.
+ *
+ * @param name the sandbox
+ * @param components its containers
+ * @param workloads the applications running in its cluster (empty when the cluster is unreachable)
+ * @param clusterError why workloads could not be read, or null
+ */
+public record SandboxStatus(String name, List<Component> components, List<Workload> workloads, String clusterError) {
+
+  public SandboxStatus {
+    components = List.copyOf(components);
+    workloads = List.copyOf(workloads);
+  }
+
+  /** True when every container runs. */
+  public boolean running() {
+    return !components.isEmpty() && components.stream().allMatch(c -> c.state().equals("running"));
+  }
+
+  /**
+   * One container.
+   *
+   * @param name component (k3s, postgres, rabbitmq)
+   * @param state Docker's state (running, exited, ...)
+   * @param image the image it runs
+   * @param ports container port to host port on 127.0.0.1
+   */
+  public record Component(String name, String state, String image, Map<Integer, Integer> ports) {
+    public Component {
+      ports = Map.copyOf(ports);
+    }
+  }
+
+  /**
+   * One workload.
+   *
+   * @param kind Deployment, StatefulSet, DaemonSet
+   * @param namespace its namespace
+   * @param name its name
+   * @param ready ready replicas
+   * @param desired desired replicas
+   * @param restarts container restarts over its pods
+   */
+  public record Workload(String kind, String namespace, String name, int ready, int desired, int restarts) {}
+}
