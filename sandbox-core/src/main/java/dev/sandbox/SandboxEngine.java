@@ -105,8 +105,7 @@ public final class SandboxEngine {
     }
     ImageMap images = imageMap(stack);
     Map<String, Credentials> credentials = store.credentials(name);
-    List<BackingService> services = ServiceLoader.load(BackingService.class, SandboxEngine.class.getClassLoader())
-        .stream().map(ServiceLoader.Provider::get).filter(s -> s.enabledIn(stack)).toList();
+    List<BackingService> services = services(stack);
     for (BackingService service : services) {
       credentials.computeIfAbsent(service.id(), id -> Credentials.generate());
     }
@@ -131,7 +130,7 @@ public final class SandboxEngine {
     all.addAll(serviceContainers.values());
     try {
       startConcurrently(all, listener);
-      return finishUp(docker, stack, options, listener, images, credentials, k3s, serviceContainers, network);
+      return finishUp(docker, stack, options, listener, credentials, k3s, serviceContainers);
     } catch (RuntimeException e) {
       if (!options.keepOnFailure()) {
         listener.onEvent(ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
@@ -142,8 +141,8 @@ public final class SandboxEngine {
     }
   }
 
-  private Sandbox finishUp(DockerClient docker, Stack stack, UpOptions options, ProgressListener listener, ImageMap images,
-      Map<String, Credentials> credentials, K3sContainer k3s, Map<BackingService, GenericContainer<?>> services, Network network) {
+  private Sandbox finishUp(DockerClient docker, Stack stack, UpOptions options, ProgressListener listener,
+      Map<String, Credentials> credentials, K3sContainer k3s, Map<BackingService, GenericContainer<?>> services) {
     String name = stack.name();
     int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
     String kubeconfig = kubeconfig(k3s.getKubeConfigYaml(), name, apiPort);
@@ -162,27 +161,72 @@ public final class SandboxEngine {
         VERSION, Instant.now(), store.kubeconfig(name).toString(), apiPort, containerIds, details);
     store.write(state, kubeconfig);
     Sandbox sandbox = handle(state, false);
-    KubernetesClient client = sandbox.client();
-
     step(listener, "cluster", "waiting for the node and CoreDNS", () -> {
-      Readiness.awaitCluster(client, stack.readiness().timeout());
+      Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
       return "ready";
     });
+    deploy(docker, stack, options.forceConflicts(), k3s.getContainerId(), bindings, sandbox.client(), listener);
+    return sandbox;
+  }
+
+  /**
+   * Re-applies a running sandbox's stack without restarting anything: reloads images, re-wires the
+   * services, applies the manifests and waits for the workloads — the inner loop while editing YAML.
+   */
+  public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
+    DockerClient docker = DockerEngine.client();
+    SandboxState state = store.read(stack.name()).orElseThrow(() -> new SandboxException.NotFound(
+        "No sandbox named '" + stack.name() + "' is running here. Start it with `sandbox up`."));
+    Map<String, Credentials> credentials = store.credentials(stack.name());
+    List<ClusterBinding> bindings = new ArrayList<>();
+    for (BackingService service : services(stack)) {
+      String id = state.containers().get(service.id());
+      if (id == null) {
+        throw new SandboxException("The running sandbox '" + stack.name() + "' has no " + service.id()
+            + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to start it.");
+      }
+      String ip = docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("sandbox-" + stack.name()).getIpAddress();
+      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
+    }
+    try (Sandbox sandbox = handle(state, false)) {
+      deploy(docker, stack, forceConflicts, state.containers().get("k3s"), bindings, sandbox.client(), listener);
+    }
+  }
+
+  /** Loads images from the local Docker engine into a running sandbox's cluster. */
+  public Map<String, Duration> load(String name, List<String> images, ProgressListener listener) {
+    SandboxState state = store.read(name).orElseThrow(() -> new SandboxException.NotFound(
+        "No sandbox named '" + name + "' is running here. Start it with `sandbox up`."));
+    DockerClient docker = DockerEngine.client();
+    Map<String, Duration> took = new LinkedHashMap<>();
+    for (String image : images) {
+      took.put(image, step(listener, "images", "loading " + image, () -> K3sNode.importImage(docker, state.containers().get("k3s"), image)));
+    }
+    return took;
+  }
+
+  private void deploy(DockerClient docker, Stack stack, boolean forceConflicts, String nodeId, List<ClusterBinding> bindings,
+      KubernetesClient client, ProgressListener listener) {
+    ImageMap images = imageMap(stack);
     ManifestLoader loader = new ManifestLoader(stack.manifests().excludeKinds(), images,
-        dir -> kustomize(docker, k3s.getContainerId(), dir, stack));
+        dir -> kustomize(docker, nodeId, dir, stack));
     List<Manifest> manifests = step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
-    loadImages(docker, k3s.getContainerId(), stack, images, manifests, listener);
+    loadImages(docker, nodeId, stack, images, manifests, listener);
     Set<String> namespaces = namespaces(manifests);
     step(listener, "wiring", "services into " + String.join(", ", namespaces), () -> {
       Wiring.apply(client, namespaces, bindings);
       return bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
     });
     step(listener, "manifests", "applying " + manifests.size() + " object(s)", () -> {
-      Apply.apply(client, manifests, options.forceConflicts(), stack.readiness().timeout(), listener);
+      Apply.apply(client, manifests, forceConflicts, stack.readiness().timeout(), listener);
       return manifests.size() + " object(s) applied";
     });
     Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
-    return sandbox;
+  }
+
+  private static List<BackingService> services(Stack stack) {
+    return ServiceLoader.load(BackingService.class, SandboxEngine.class.getClassLoader())
+        .stream().map(ServiceLoader.Provider::get).filter(s -> s.enabledIn(stack)).toList();
   }
 
   /** Attaches to a running sandbox by name. */

@@ -1,0 +1,3 @@
+module sandbox.local/ryuk
+
+go 1.22
