@@ -19,6 +19,7 @@ public final class Sandbox implements AutoCloseable {
   private final Path kubeconfigPath;
   private final Runnable onClose;
   private KubernetesClient client;
+  private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards = new java.util.HashMap<>();
 
   Sandbox(SandboxState state, String kubeconfigYaml, Path kubeconfigPath, Runnable onClose) {
     this.state = state;
@@ -69,8 +70,35 @@ public final class Sandbox implements AutoCloseable {
             Integer.parseInt(d.get("management-port")), d.get("vhost"), d.get("username"), d.get("password")));
   }
 
+  /**
+   * An {@code http://127.0.0.1:<port>} URL reaching {@code service:port} in {@code namespace}
+   * through a port-forward that lives as long as this handle (one per service and port).
+   */
+  public synchronized java.net.URI serviceUrl(String namespace, String service, int port) {
+    String key = namespace + "/" + service + ":" + port;
+    io.fabric8.kubernetes.client.LocalPortForward forward = forwards.get(key);
+    if (forward == null || !forward.isAlive()) {
+      var svc = client().services().inNamespace(namespace).withName(service);
+      if (svc.get() == null) {
+        throw new SandboxException.NotFound("Service " + namespace + "/" + service + " does not exist in sandbox '"
+            + name() + "'. Check the name and namespace (sandbox status lists the workloads).");
+      }
+      forward = svc.portForward(port, java.net.InetAddress.getLoopbackAddress(), 0);
+      forwards.put(key, forward);
+    }
+    return java.net.URI.create("http://127.0.0.1:" + forward.getLocalPort());
+  }
+
   @Override
   public synchronized void close() {
+    for (var forward : forwards.values()) {
+      try {
+        forward.close();
+      } catch (java.io.IOException e) {
+        // the forward dies with the client anyway
+      }
+    }
+    forwards.clear();
     if (client != null) {
       client.close();
       client = null;

@@ -127,6 +127,10 @@ public final class SandboxEngine {
 
     List<GenericContainer<?>> all = new ArrayList<>();
     all.add(k3s);
+    if (options.persistent()) {
+      all.forEach(c -> c.withReuse(true));
+      serviceContainers.values().forEach(c -> c.withReuse(true));
+    }
     all.addAll(serviceContainers.values());
     try {
       startConcurrently(all, listener);
@@ -190,6 +194,42 @@ public final class SandboxEngine {
     }
     try (Sandbox sandbox = handle(state, false)) {
       deploy(docker, stack, forceConflicts, state.containers().get("k3s"), bindings, sandbox.client(), listener);
+    }
+  }
+
+  /**
+   * Applies manifests into one namespace of a running sandbox (creating it, with the stack's
+   * services wired into it), overriding the namespace of every namespaced object, and waits until
+   * the workloads are ready. Used for test classes that own a namespace.
+   */
+  public void applyInto(Stack stack, String namespace, List<Path> paths, ProgressListener listener) {
+    DockerClient docker = DockerEngine.client();
+    SandboxState state = store.read(stack.name()).orElseThrow(() -> new SandboxException.NotFound(
+        "No sandbox named '" + stack.name() + "' is running here."));
+    String nodeId = state.containers().get("k3s");
+    ManifestLoader loader = new ManifestLoader(stack.manifests().excludeKinds(), imageMap(stack),
+        dir -> kustomize(docker, nodeId, dir, stack));
+    List<Manifest> manifests = new ArrayList<>();
+    for (Manifest manifest : loader.load(paths)) {
+      if (manifest.kind().equals("Namespace")) {
+        continue;
+      }
+      manifest.resource().getMetadata().setNamespace(namespace);
+      manifests.add(manifest);
+    }
+    Map<String, Credentials> credentials = store.credentials(stack.name());
+    List<ClusterBinding> bindings = new ArrayList<>();
+    for (BackingService service : services(stack)) {
+      String id = state.containers().get(service.id());
+      String ip = docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("sandbox-" + stack.name()).getIpAddress();
+      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
+    }
+    try (Sandbox sandbox = handle(state, false)) {
+      KubernetesClient client = sandbox.client();
+      Wiring.apply(client, List.of(namespace), bindings);
+      loadImages(docker, nodeId, stack, imageMap(stack), manifests, listener);
+      Apply.apply(client, manifests, false, stack.readiness().timeout(), listener);
+      Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
     }
   }
 

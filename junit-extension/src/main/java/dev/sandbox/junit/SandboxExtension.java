@@ -1,0 +1,194 @@
+package dev.sandbox.junit;
+
+import dev.sandbox.PostgresEndpoint;
+import dev.sandbox.RabbitEndpoint;
+import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
+import dev.sandbox.Stack;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.junit.jupiter.api.extension.TestInstancePostProcessor;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * The extension behind {@link WithCluster}. Package-private, like JUnit's own {@code TempDirectory}:
+ * users meet it only through the annotation.
+ */
+final class SandboxExtension
+    implements ExecutionCondition, BeforeAllCallback, TestInstancePostProcessor, ParameterResolver, TestExecutionExceptionHandler {
+
+  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SandboxExtension.class);
+  private static final List<Class<?>> SUPPORTED =
+      List.of(Sandbox.class, KubernetesClient.class, PostgresEndpoint.class, RabbitEndpoint.class, ClusterNamespace.class);
+
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    boolean available = context.getRoot().getStore(NAMESPACE)
+        .computeIfAbsent("docker-available", key -> dockerAvailable(), Boolean.class);
+    if (available) {
+      return ConditionEvaluationResult.enabled("a Docker engine answers");
+    }
+    if (Settings.ci() || Boolean.getBoolean("sandbox.requireDocker")) {
+      throw new ExtensionConfigurationException("@WithCluster needs a Docker engine and none answered. In CI a missing"
+          + " engine is a failure, not a skip: start dockerd or set DOCKER_HOST, then run `sandbox doctor`.");
+    }
+    return ConditionEvaluationResult.disabled("No Docker engine answered: skipping @WithCluster tests."
+        + " Start Docker (or set DOCKER_HOST) to run them; `sandbox doctor` says what is missing.");
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    SharedSandbox shared = shared(context);
+    Settings settings = settings(context);
+    if (settings.annotation().namespacePerClass()) {
+      classNamespace(context, shared, settings);
+    }
+  }
+
+  @Override
+  public void postProcessTestInstance(Object instance, ExtensionContext context) throws IllegalAccessException {
+    for (Class<?> type = instance.getClass(); type != null && type != Object.class; type = type.getSuperclass()) {
+      for (Field field : type.getDeclaredFields()) {
+        if (!field.isAnnotationPresent(InjectSandbox.class)) {
+          continue;
+        }
+        if (Modifier.isStatic(field.getModifiers()) || Modifier.isFinal(field.getModifiers())) {
+          throw new ExtensionConfigurationException("@InjectSandbox field " + type.getSimpleName() + "." + field.getName()
+              + " must be neither static nor final.");
+        }
+        field.setAccessible(true);
+        field.set(instance, resolve(field.getType(), type.getSimpleName() + "." + field.getName(), context));
+      }
+    }
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return SUPPORTED.contains(parameter.getParameter().getType()) || parameter.isAnnotated(InjectSandbox.class);
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    String name = parameter.getDeclaringExecutable().getName() + "(" + parameter.getParameter().getName() + ")";
+    try {
+      return resolve(parameter.getParameter().getType(), name, context);
+    } catch (ExtensionConfigurationException e) {
+      throw new ParameterResolutionException(e.getMessage(), e);
+    }
+  }
+
+  private Object resolve(Class<?> type, String where, ExtensionContext context) {
+    SharedSandbox shared = shared(context);
+    Sandbox sandbox = shared.sandbox();
+    if (type == Sandbox.class) {
+      return sandbox;
+    }
+    if (type == KubernetesClient.class) {
+      return sandbox.client();
+    }
+    if (type == PostgresEndpoint.class) {
+      return sandbox.postgres().orElseThrow(() -> new ExtensionConfigurationException(where
+          + " asks for PostgreSQL, but the stack disables it (services.postgres.enabled: false)."));
+    }
+    if (type == RabbitEndpoint.class) {
+      return sandbox.rabbitmq().orElseThrow(() -> new ExtensionConfigurationException(where
+          + " asks for RabbitMQ, but the stack disables it (services.rabbitmq.enabled: false)."));
+    }
+    if (type == ClusterNamespace.class) {
+      return Optional.ofNullable(classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
+          .map(ClassNamespaceResource::namespace)
+          .orElseThrow(() -> new ExtensionConfigurationException(where
+              + " asks for a ClusterNamespace, but the class does not have one: use @WithCluster(namespacePerClass = true)."));
+    }
+    throw new ExtensionConfigurationException(where + " has type " + type.getName() + ", which @WithCluster cannot inject."
+        + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.");
+  }
+
+  @Override
+  public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+    Optional<SharedSandbox> shared = Optional.ofNullable(
+        context.getRoot().getStore(NAMESPACE).get(settings(context).key(), SharedSandbox.class));
+    if (shared.isEmpty()) {
+      throw failure;
+    }
+    Optional<String> namespace = Optional.ofNullable(classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
+        .map(r -> r.namespace().name());
+    Path folder = Path.of("target", "sandbox-reports", context.getRequiredTestClass().getName(),
+        context.getRequiredTestMethod().getName());
+    String note;
+    try {
+      Diagnostics.write(shared.get().sandbox().client(), namespace, folder);
+      note = "Sandbox diagnostics (events, pods, last log lines): " + folder.toAbsolutePath();
+    } catch (RuntimeException e) {
+      note = "Sandbox diagnostics could not be collected: " + e.getMessage();
+    }
+    String message = (failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage()) + "\n" + note;
+    Throwable annotated = failure instanceof AssertionError ? new AssertionError(message, failure)
+        : new SandboxTestFailure(message, failure);
+    annotated.setStackTrace(failure.getStackTrace());
+    throw annotated;
+  }
+
+  private static SharedSandbox shared(ExtensionContext context) {
+    Settings settings = settings(context);
+    return context.getRoot().getStore(NAMESPACE).computeIfAbsent(settings.key(), key -> {
+      SandboxEngine engine = new SandboxEngine(SandboxConfig.fromEnvironment(System.getenv(), Settings.home()), Settings.stateRoot());
+      return SharedSandbox.start(engine, settings.stack(), settings.persistent());
+    }, SharedSandbox.class);
+  }
+
+  private static void classNamespace(ExtensionContext context, SharedSandbox shared, Settings settings) {
+    classStore(context).computeIfAbsent(ClassNamespaceResource.class,
+        key -> ClassNamespaceResource.create(shared, settings, context.getRequiredTestClass()), ClassNamespaceResource.class);
+  }
+
+  private static ExtensionContext.Store classStore(ExtensionContext context) {
+    ExtensionContext classContext = context;
+    while (classContext.getTestMethod().isPresent() && classContext.getParent().isPresent()) {
+      classContext = classContext.getParent().get();
+    }
+    return classContext.getStore(NAMESPACE);
+  }
+
+  static Settings settings(ExtensionContext context) {
+    Class<?> testClass = context.getRequiredTestClass();
+    WithCluster annotation = AnnotationSupport.findAnnotation(testClass, WithCluster.class)
+        .or(() -> context.getParent().flatMap(p -> p.getTestClass()).flatMap(c -> AnnotationSupport.findAnnotation(c, WithCluster.class)))
+        .orElseThrow(() -> new ExtensionConfigurationException(testClass.getName() + " is not annotated with @WithCluster."));
+    return Settings.of(annotation);
+  }
+
+  /** A non-assertion failure, annotated with where the sandbox diagnostics went. */
+  static final class SandboxTestFailure extends RuntimeException {
+    SandboxTestFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static Stack stackOf(ExtensionContext context) {
+    return settings(context).stack();
+  }
+}

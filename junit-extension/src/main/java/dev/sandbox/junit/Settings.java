@@ -1,0 +1,58 @@
+package dev.sandbox.junit;
+
+import dev.sandbox.Stack;
+import dev.sandbox.StackLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+
+/** {@link WithCluster} resolved against the environment: the stack, reuse, the sharing key. */
+record Settings(WithCluster annotation, Stack stack, boolean persistent) {
+
+  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
+
+  static Settings of(WithCluster annotation) {
+    Path workingDirectory = Path.of("").toAbsolutePath();
+    Stack stack = annotation.stack().isEmpty() ? StackLoader.forDirectory(workingDirectory)
+        : StackLoader.load(workingDirectory.resolve(annotation.stack()));
+    if (!annotation.readinessTimeout().isEmpty()) {
+      stack = new Stack(stack.name(), stack.source(), stack.hash(), stack.k3s(), stack.manifests(), stack.images(),
+          stack.postgres(), stack.rabbitmq(), stack.policies(), stack.monitoring(), stack.imageMap(),
+          new Stack.Readiness(duration(annotation.readinessTimeout())));
+    }
+    return new Settings(annotation, stack, annotation.reuse() && !ci());
+  }
+
+  /** One sandbox per distinct stack per JVM. */
+  String key() {
+    return "sandbox:" + stack.name() + ":" + stack.hash() + ":" + stack.readiness().timeout().toSeconds();
+  }
+
+  static boolean ci() {
+    String ci = System.getenv("CI");
+    return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+  }
+
+  static Path home() {
+    return Path.of(System.getProperty("user.home"));
+  }
+
+  static Path stateRoot() {
+    String custom = System.getenv("SANDBOX_HOME");
+    return custom != null && !custom.isBlank() ? Path.of(custom) : home().resolve(".sandbox");
+  }
+
+  private static Duration duration(String value) {
+    Matcher matcher = DURATION.matcher(value);
+    if (!matcher.matches() || value.isEmpty()) {
+      throw new ExtensionConfigurationException("@WithCluster(readinessTimeout = \"" + value
+          + "\") is not a duration; write for example 90s or 5m.");
+    }
+    long seconds = (matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600)
+        + (matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60)
+        + (matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3)));
+    return Duration.ofSeconds(seconds);
+  }
+}

@@ -1,0 +1,167 @@
+package dev.sandbox.k3s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sandbox.testing.RequiresDocker;
+import dev.sandbox.testing.TestImages;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.k3s.K3sContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The locally built k3s image under Testcontainers' unmodified K3sContainer, asked for the official
+ * name: a real single-node cluster running real pods.
+ */
+@RequiresDocker
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@DisplayName("k3s (local image through the unmodified K3sContainer)")
+class K3sClusterIT {
+
+  static final String BUSYBOX = "sandbox-local/alpine:3.17";
+  static final String NS = "it";
+
+  static K3sContainer k3s;
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void startCluster() {
+    k3s = new K3sContainer(DockerImageName.parse(TestImages.K3S));
+    k3s.start();
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml())).build();
+    Readiness.awaitCluster(client, Duration.ofMinutes(3));
+    client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    K3sNode.importImage(DockerClientFactory.instance().client(), k3s.getContainerId(), BUSYBOX);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (client != null) {
+      client.close();
+    }
+    if (k3s != null) {
+      k3s.stop();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void the_node_becomes_ready_and_coredns_runs() {
+    assertThat(client.nodes().list().getItems()).hasSize(1);
+    assertThat(client.nodes().list().getItems().get(0).getStatus().getConditions())
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    assertThat(client.apps().deployments().inNamespace("kube-system").withName("coredns").get().getStatus().getAvailableReplicas())
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  @Order(2)
+  void a_pod_runs_an_image_loaded_from_the_local_docker_engine() {
+    Pod pod = client.resource(pod("hello", Map.of("app", "hello"), "echo loaded-image-runs; sleep 3600")).create();
+
+    client.resource(pod).waitUntilReady(2, TimeUnit.MINUTES);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.pods().inNamespace(NS).withName("hello").getLog()).contains("loaded-image-runs"));
+  }
+
+  @Test
+  @Order(3)
+  void a_pod_resolves_a_service_by_dns_name_and_gets_an_answer() {
+    startWebServer();
+    client.resource(pod("client", Map.of("role", "client"), "sleep 3600")).create();
+    client.pods().inNamespace(NS).withName("client").waitUntilReady(2, TimeUnit.MINUTES);
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(fetch("client", "http://web." + NS + ".svc.cluster.local/")).contains("hello-from-web"));
+    assertThat(fetch("client", "http://web/")).contains("hello-from-web");
+  }
+
+  @Test
+  @Order(4)
+  void a_network_policy_blocks_that_traffic_and_a_second_one_allows_it_again() {
+    client.resource(new NetworkPolicyBuilder().withNewMetadata().withName("default-deny").withNamespace(NS).endMetadata()
+        .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress").endSpec().build()).create();
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(fetch("client", "http://web/")).doesNotContain("hello-from-web"));
+
+    client.resource(new NetworkPolicyBuilder().withNewMetadata().withName("allow-clients").withNamespace(NS).endMetadata()
+        .withNewSpec().withNewPodSelector().addToMatchLabels("app", "web").endPodSelector()
+        .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("role", "client").endPodSelector().endFrom().endIngress()
+        .withPolicyTypes("Ingress").endSpec().build()).create();
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(fetch("client", "http://web/")).contains("hello-from-web"));
+  }
+
+  @Test
+  @Order(5)
+  void a_persistent_volume_claim_binds_and_a_pod_writes_to_it() {
+    client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data").withNamespace(NS).endMetadata()
+        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity("16Mi"))
+        .endResources().endSpec().build()).create();
+    Pod writer = new PodBuilder(pod("writer", Map.of("app", "writer"), "echo persisted > /data/proof; cat /data/proof; sleep 3600"))
+        .editSpec().editFirstContainer().addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
+        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("data").endPersistentVolumeClaim().endVolume()
+        .endSpec().build();
+    client.resource(writer).create();
+
+    client.pods().inNamespace(NS).withName("writer").waitUntilReady(3, TimeUnit.MINUTES);
+    assertThat(client.persistentVolumeClaims().inNamespace(NS).withName("data").get().getStatus().getPhase()).isEqualTo("Bound");
+    assertThat(exec("writer", "cat", "/data/proof")).contains("persisted");
+  }
+
+  private static void startWebServer() {
+    client.resource(pod("web", Map.of("app", "web"),
+        "mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 8080 -h /www")).create();
+    client.resource(new ServiceBuilder().withNewMetadata().withName("web").withNamespace(NS).endMetadata()
+        .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build())
+        .create();
+    client.pods().inNamespace(NS).withName("web").waitUntilReady(2, TimeUnit.MINUTES);
+  }
+
+  static Pod pod(String name, Map<String, String> labels, String script) {
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace(NS).withLabels(labels).endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(0L)
+        .addNewContainer().withName("main").withImage(BUSYBOX).withImagePullPolicy("IfNotPresent")
+        .withCommand("sh", "-c", script).endContainer().endSpec().build();
+  }
+
+  /** wget from inside a pod with a short timeout; returns the body or the error text. */
+  static String fetch(String pod, String url) {
+    return exec(pod, "timeout", "5", "wget", "-q", "-O", "-", url);
+  }
+
+  static String exec(String pod, String... command) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (ExecWatch watch = client.pods().inNamespace(NS).withName(pod).writingOutput(out).writingError(err).exec(command)) {
+      watch.exitCode().get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return "exec failed: " + e;
+    }
+    return out + err.toString();
+  }
+}
