@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.docker.Labels;
+import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.k3s.K3sNode;
@@ -52,6 +53,7 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.k3s.K3sContainer;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.TestcontainersConfiguration;
 
 /**
  * The engine behind {@code sandbox up}, {@code down} and {@code @WithCluster}: starts the slice
@@ -111,16 +113,21 @@ public final class SandboxEngine {
     }
     store.writeCredentials(name, credentials);
 
-    Network network = Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withName("sandbox-" + name).withLabels(Labels.of(name, stack.hash(), VERSION, "network")))
-        .build();
+    if (options.persistent() && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
+      throw new SandboxException("A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
+          + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
+          + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
+    }
+    Network network = SandboxNetwork.create(docker, "sandbox-" + name, Labels.of(name, stack.hash(), VERSION, "network"),
+        options.persistent());
     K3sContainer k3s = K3sNode.container(resolve(images, stack.k3s().image()));
     configure(k3s, stack, "k3s", network, List.of(K3sContainer.KUBE_SECURE_PORT, K3sContainer.RANCHER_WEBHOOK_PORT), null, null);
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
-      String volume = dataVolume(docker, stack, service.id());
+      String volume = "sandbox-" + stack.name() + "-" + service.id() + "-data";
+      boolean existingData = !createVolume(docker, stack, volume, service.id());
       GenericContainer<?> container = service.container(stack, resolve(images, service.officialImage(stack)),
-          credentials.get(service.id()), volume);
+          credentials.get(service.id()), existingData);
       configure(container, stack, service.id(), network, service.publishedPorts(), volume, service.dataPath());
       serviceContainers.put(service, container);
     }
@@ -372,9 +379,15 @@ public final class SandboxEngine {
         .withStartupTimeout(stack.readiness().timeout())
         .withCreateContainerCmdModifier(cmd -> {
           cmd.withName("sandbox-" + stack.name() + "-" + component);
-          // Publish on loopback only: the sandbox is for this machine, not its network.
-          List<PortBinding> bindings = ports.stream()
-              .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(p))).toList();
+          // Publish on loopback only: the sandbox is for this machine, not its network. Every port
+          // Testcontainers exposes is bound (it waits for all of them to be mapped).
+          Set<ExposedPort> exposed = new LinkedHashSet<>();
+          ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
+          if (cmd.getExposedPorts() != null) {
+            exposed.addAll(List.of(cmd.getExposedPorts()));
+          }
+          List<PortBinding> bindings = exposed.stream()
+              .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p)).toList();
           cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
           if (volume != null) {
             List<Bind> binds = new ArrayList<>(cmd.getHostConfig().getBinds() == null ? List.of() : List.of(cmd.getHostConfig().getBinds()));
@@ -384,14 +397,15 @@ public final class SandboxEngine {
         });
   }
 
-  private String dataVolume(DockerClient docker, Stack stack, String service) {
-    String volume = "sandbox-" + stack.name() + "-" + service + "-data";
+  /** Creates the labelled data volume unless it exists; true when it was created. */
+  private static boolean createVolume(DockerClient docker, Stack stack, String volume, String service) {
     try {
       docker.inspectVolumeCmd(volume).exec();
+      return false;
     } catch (NotFoundException e) {
       docker.createVolumeCmd().withName(volume).withLabels(Labels.of(stack.name(), stack.hash(), VERSION, service)).exec();
+      return true;
     }
-    return volume;
   }
 
   private static void startConcurrently(List<GenericContainer<?>> containers, ProgressListener listener) {

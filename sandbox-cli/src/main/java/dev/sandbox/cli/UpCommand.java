@@ -39,7 +39,7 @@ final class UpCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Stack stack = env.stack(global);
     UpOptions options = UpOptions.defaults().withReuse(!noReuse && !env.ci()).withForceConflicts(forceConflicts)
-        .withKeepOnFailure(keepOnFailure);
+        .withKeepOnFailure(keepOnFailure).withPersistent(true);
     if (!global.quiet()) {
       out.println("Starting sandbox '" + stack.name() + "' from " + stack.source().map(Object::toString).orElse("the embedded default stack"));
     }

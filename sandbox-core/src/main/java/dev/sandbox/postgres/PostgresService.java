@@ -7,7 +7,9 @@ import dev.sandbox.service.Credentials;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -32,11 +34,18 @@ public final class PostgresService implements BackingService {
   }
 
   @Override
-  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, String dataVolume) {
-    return new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
+  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData) {
+    PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
         .withDatabaseName(stack.postgres().database())
         .withUsername(credentials.username())
         .withPassword(credentials.password());
+    if (existingData) {
+      // The official entrypoint logs "ready" twice only when it initialises an empty data directory
+      // (a temporary server, then the real one); on a kept volume it starts once.
+      container.waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 1)
+          .withStartupTimeout(Duration.ofSeconds(120)));
+    }
+    return container;
   }
 
   @Override

@@ -35,7 +35,7 @@ public final class RabbitMqService implements BackingService {
   }
 
   @Override
-  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, String dataVolume) {
+  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData) {
     return new RabbitMQContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rabbitmq"))
         .withAdminUser(credentials.username())
         .withAdminPassword(credentials.password())

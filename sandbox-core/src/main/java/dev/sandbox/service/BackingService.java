@@ -21,9 +21,11 @@ public interface BackingService {
 
   /**
    * A configured, not yet started container. {@code image} is already mapped; the engine adds the
-   * network, labels and loopback-only port bindings.
+   * network, labels, the data volume and loopback-only port bindings.
+   *
+   * @param existingData the data volume was kept from an earlier run (its credentials still hold)
    */
-  GenericContainer<?> container(Stack stack, String image, Credentials credentials, String dataVolume);
+  GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData);
 
   /** The in-cluster view: Service name, ports and the Secret production YAML reads. */
   ClusterBinding binding(Stack stack, Credentials credentials, String containerIp);
