@@ -566,6 +566,8 @@ public final class SandboxEngine {
     rename(config, "contexts", context, "context", c -> {
       c.put("cluster", context);
       c.put("user", context);
+      // like kubectl: objects without a namespace go to "default"
+      c.putIfAbsent("namespace", "default");
     });
     config.put("current-context", context);
     return new Dump(DumpSettings.builder().build()).dumpToString(config);
