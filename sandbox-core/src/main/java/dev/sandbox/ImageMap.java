@@ -7,11 +7,11 @@ import java.util.Objects;
 /**
  * Maps official image references to mirrors or local images, for air-gapped and mirrored networks.
  *
- * <p>A key with a tag ({@code rancher/k3s:v1.34.4-k3s1}) matches that exact reference. A key without
- * a tag ({@code postgres}) matches every tag of that repository; its value then either has a tag of
- * its own (used as is) or not (the original tag is kept: {@code postgres -> mirror.corp/postgres}
- * turns {@code postgres:17} into {@code mirror.corp/postgres:17}). Docker Hub prefixes
- * ({@code docker.io/}, {@code docker.io/library/}) are ignored when matching.
+ * <p>A key with a tag ({@code rancher/k3s:v1.34.4-k3s1}) matches that exact reference. A key
+ * without a tag ({@code postgres}) matches every tag of that repository; its value then either has
+ * a tag of its own (used as is) or not (the original tag is kept: {@code postgres ->
+ * mirror.corp/postgres} turns {@code postgres:17} into {@code mirror.corp/postgres:17}). Docker Hub
+ * prefixes ({@code docker.io/}, {@code docker.io/library/}) are ignored when matching.
  */
 public final class ImageMap {
 
@@ -77,9 +77,7 @@ public final class ImageMap {
     if (replacement == null) {
       return image;
     }
-    return tagSeparator(replacement) >= 0
-        ? replacement
-        : replacement + normalised.substring(tagAt);
+    return tagSeparator(replacement) >= 0 ? replacement : replacement + normalised.substring(tagAt);
   }
 
   /** Index of the ':' (or '@' for digests) that starts the tag, or -1. */

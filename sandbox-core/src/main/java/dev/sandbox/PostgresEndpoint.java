@@ -9,7 +9,8 @@ package dev.sandbox;
  * @param username generated user
  * @param password generated password; never printed unless asked
  */
-public record PostgresEndpoint(String host, int port, String database, String username, String password) {
+public record PostgresEndpoint(
+    String host, int port, String database, String username, String password) {
 
   public String jdbcUrl() {
     return "jdbc:postgresql://" + host + ":" + port + "/" + database;

@@ -18,7 +18,16 @@ public record RabbitEndpoint(
 
   /** The AMQP URI, with credentials (treat it as a secret). */
   public String amqpUri() {
-    return "amqp://" + enc(username) + ":" + enc(password) + "@" + host + ":" + amqpPort + "/" + enc(vhost);
+    return "amqp://"
+        + enc(username)
+        + ":"
+        + enc(password)
+        + "@"
+        + host
+        + ":"
+        + amqpPort
+        + "/"
+        + enc(vhost);
   }
 
   public String managementUrl() {

@@ -19,7 +19,8 @@ public final class Sandbox implements AutoCloseable {
   private final Path kubeconfigPath;
   private final Runnable onClose;
   private KubernetesClient client;
-  private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards = new java.util.HashMap<>();
+  private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards =
+      new java.util.HashMap<>();
 
   Sandbox(SandboxState state, String kubeconfigYaml, Path kubeconfigPath, Runnable onClose) {
     this.state = state;
@@ -49,7 +50,8 @@ public final class Sandbox implements AutoCloseable {
   /** A client for the sandbox's cluster, created on first use and closed with the handle. */
   public synchronized KubernetesClient client() {
     if (client == null) {
-      client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+      client =
+          new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
     }
     return client;
   }
@@ -57,17 +59,30 @@ public final class Sandbox implements AutoCloseable {
   /** PostgreSQL as seen from the host, when the stack enables it. */
   public Optional<PostgresEndpoint> postgres() {
     Map<String, String> d = state.services().get("postgres");
-    return d == null ? Optional.empty()
-        : Optional.of(new PostgresEndpoint(d.get("host"), Integer.parseInt(d.get("port")), d.get("database"),
-            d.get("username"), d.get("password")));
+    return d == null
+        ? Optional.empty()
+        : Optional.of(
+            new PostgresEndpoint(
+                d.get("host"),
+                Integer.parseInt(d.get("port")),
+                d.get("database"),
+                d.get("username"),
+                d.get("password")));
   }
 
   /** RabbitMQ as seen from the host, when the stack enables it. */
   public Optional<RabbitEndpoint> rabbitmq() {
     Map<String, String> d = state.services().get("rabbitmq");
-    return d == null ? Optional.empty()
-        : Optional.of(new RabbitEndpoint(d.get("host"), Integer.parseInt(d.get("port")),
-            Integer.parseInt(d.get("management-port")), d.get("vhost"), d.get("username"), d.get("password")));
+    return d == null
+        ? Optional.empty()
+        : Optional.of(
+            new RabbitEndpoint(
+                d.get("host"),
+                Integer.parseInt(d.get("port")),
+                Integer.parseInt(d.get("management-port")),
+                d.get("vhost"),
+                d.get("username"),
+                d.get("password")));
   }
 
   /**
@@ -80,8 +95,14 @@ public final class Sandbox implements AutoCloseable {
     if (forward == null || !forward.isAlive()) {
       var svc = client().services().inNamespace(namespace).withName(service);
       if (svc.get() == null) {
-        throw new SandboxException.NotFound("Service " + namespace + "/" + service + " does not exist in sandbox '"
-            + name() + "'. Check the name and namespace (sandbox status lists the workloads).");
+        throw new SandboxException.NotFound(
+            "Service "
+                + namespace
+                + "/"
+                + service
+                + " does not exist in sandbox '"
+                + name()
+                + "'. Check the name and namespace (sandbox status lists the workloads).");
       }
       forward = svc.portForward(port, java.net.InetAddress.getLoopbackAddress(), 0);
       forwards.put(key, forward);

@@ -49,8 +49,8 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
   }
 
   /**
-   * Resolves the configuration from the environment: the file named by {@code SANDBOX_CONFIG},
-   * else {@code <home>/.sandbox/config.yaml} when it exists; {@code SANDBOX_OFFLINE} overrides the
+   * Resolves the configuration from the environment: the file named by {@code SANDBOX_CONFIG}, else
+   * {@code <home>/.sandbox/config.yaml} when it exists; {@code SANDBOX_OFFLINE} overrides the
    * file's {@code offline}.
    */
   public static SandboxConfig fromEnvironment(Map<String, String> env, Path home) {
@@ -59,8 +59,16 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
     if (named != null && !named.isBlank()) {
       Path file = Path.of(named);
       if (!Files.isRegularFile(file)) {
-        throw new StackFileException(named, 0, 0, "",
-            "does not exist, but " + CONFIG_ENV + " names it. Create it or unset " + CONFIG_ENV + ".");
+        throw new StackFileException(
+            named,
+            0,
+            0,
+            "",
+            "does not exist, but "
+                + CONFIG_ENV
+                + " names it. Create it or unset "
+                + CONFIG_ENV
+                + ".");
       }
       config = load(file);
     } else {
@@ -69,7 +77,8 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
     }
     String offline = env.get(OFFLINE_ENV);
     if (offline != null && !offline.isBlank()) {
-      config = config.withOffline(Boolean.parseBoolean(offline.trim()) || offline.trim().equals("1"));
+      config =
+          config.withOffline(Boolean.parseBoolean(offline.trim()) || offline.trim().equals("1"));
     }
     return config;
   }
@@ -87,10 +96,12 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
     if (node.isEmpty()) {
       return new SandboxConfig(ImageMap.empty(), false, Optional.of(file));
     }
-    Map<String, YamlTree.Entry> top = new YamlTree.Entry("", node.get()).mapping(List.of("image-map", "offline"));
+    Map<String, YamlTree.Entry> top =
+        new YamlTree.Entry("", node.get()).mapping(List.of("image-map", "offline"));
     Map<String, String> map = new LinkedHashMap<>();
     if (top.containsKey("image-map")) {
-      top.get("image-map").freeMapping("official image to replacement image")
+      top.get("image-map")
+          .freeMapping("official image to replacement image")
           .forEach((from, to) -> map.put(from, to.nonBlank("the image to use instead of " + from)));
     }
     boolean offline = top.containsKey("offline") && top.get("offline").bool();

@@ -97,13 +97,22 @@ public final class SandboxEngine {
       boolean sameStack = state.isPresent() && state.get().stackHash().equals(stack.hash());
       boolean running = existing.stream().allMatch(c -> "running".equals(c.getState()));
       if (options.reuse() && sameStack && running) {
-        listener.onEvent(ProgressListener.Event.info(name, "reusing the running sandbox (stack unchanged)"));
+        listener.onEvent(
+            ProgressListener.Event.info(name, "reusing the running sandbox (stack unchanged)"));
         return handle(state.get(), false);
       }
-      throw new SandboxException("A sandbox named '" + name + "' already exists"
-          + (sameStack ? (running ? "" : " but not all of its containers are running")
-              : " from a different stack file (" + state.map(SandboxState::stackFile).orElse("unknown") + ")")
-          + ". Run `sandbox down --name " + name + "` first, or choose another name with --name.");
+      throw new SandboxException(
+          "A sandbox named '"
+              + name
+              + "' already exists"
+              + (sameStack
+                  ? (running ? "" : " but not all of its containers are running")
+                  : " from a different stack file ("
+                      + state.map(SandboxState::stackFile).orElse("unknown")
+                      + ")")
+              + ". Run `sandbox down --name "
+              + name
+              + "` first, or choose another name with --name.");
     }
     ImageMap images = imageMap(stack);
     Map<String, Credentials> credentials = store.credentials(name);
@@ -113,22 +122,46 @@ public final class SandboxEngine {
     }
     store.writeCredentials(name, credentials);
 
-    if (options.persistent() && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
-      throw new SandboxException("A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
-          + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
-          + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
+    if (options.persistent()
+        && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
+      throw new SandboxException(
+          "A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
+              + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
+              + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
     }
-    Network network = SandboxNetwork.create(docker, "sandbox-" + name, Labels.of(name, stack.hash(), VERSION, "network"),
-        options.persistent());
+    Network network =
+        SandboxNetwork.create(
+            docker,
+            "sandbox-" + name,
+            Labels.of(name, stack.hash(), VERSION, "network"),
+            options.persistent());
     K3sContainer k3s = K3sNode.container(resolve(images, stack.k3s().image()));
-    configure(k3s, stack, "k3s", network, List.of(K3sContainer.KUBE_SECURE_PORT, K3sContainer.RANCHER_WEBHOOK_PORT), null, null);
+    configure(
+        k3s,
+        stack,
+        "k3s",
+        network,
+        List.of(K3sContainer.KUBE_SECURE_PORT, K3sContainer.RANCHER_WEBHOOK_PORT),
+        null,
+        null);
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = "sandbox-" + stack.name() + "-" + service.id() + "-data";
       boolean existingData = !createVolume(docker, stack, volume, service.id());
-      GenericContainer<?> container = service.container(stack, resolve(images, service.officialImage(stack)),
-          credentials.get(service.id()), existingData);
-      configure(container, stack, service.id(), network, service.publishedPorts(), volume, service.dataPath());
+      GenericContainer<?> container =
+          service.container(
+              stack,
+              resolve(images, service.officialImage(stack)),
+              credentials.get(service.id()),
+              existingData);
+      configure(
+          container,
+          stack,
+          service.id(),
+          network,
+          service.publishedPorts(),
+          volume,
+          service.dataPath());
       serviceContainers.put(service, container);
     }
 
@@ -144,7 +177,8 @@ public final class SandboxEngine {
       return finishUp(docker, stack, options, listener, credentials, k3s, serviceContainers);
     } catch (RuntimeException e) {
       if (!options.keepOnFailure()) {
-        listener.onEvent(ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
+        listener.onEvent(
+            ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
         DockerEngine.removeAll(docker, name, true);
         store.remove(name, true);
       }
@@ -152,8 +186,14 @@ public final class SandboxEngine {
     }
   }
 
-  private Sandbox finishUp(DockerClient docker, Stack stack, UpOptions options, ProgressListener listener,
-      Map<String, Credentials> credentials, K3sContainer k3s, Map<BackingService, GenericContainer<?>> services) {
+  private Sandbox finishUp(
+      DockerClient docker,
+      Stack stack,
+      UpOptions options,
+      ProgressListener listener,
+      Map<String, Credentials> credentials,
+      K3sContainer k3s,
+      Map<BackingService, GenericContainer<?>> services) {
     String name = stack.name();
     int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
     String kubeconfig = kubeconfig(k3s.getKubeConfigYaml(), name, apiPort);
@@ -161,46 +201,96 @@ public final class SandboxEngine {
     containerIds.put("k3s", k3s.getContainerId());
     Map<String, Map<String, String>> details = new LinkedHashMap<>();
     List<ClusterBinding> bindings = new ArrayList<>();
-    services.forEach((service, container) -> {
-      containerIds.put(service.id(), container.getContainerId());
-      Map<Integer, Integer> ports = new HashMap<>();
-      service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
-      details.put(service.id(), service.hostDetails(stack, credentials.get(service.id()), ports));
-      bindings.add(service.binding(stack, credentials.get(service.id()), ipOn(container, "sandbox-" + name)));
-    });
-    SandboxState state = new SandboxState(name, stack.hash(), stack.source().map(Path::toString).orElse("embedded"),
-        VERSION, Instant.now(), store.kubeconfig(name).toString(), apiPort, containerIds, details);
+    services.forEach(
+        (service, container) -> {
+          containerIds.put(service.id(), container.getContainerId());
+          Map<Integer, Integer> ports = new HashMap<>();
+          service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
+          details.put(
+              service.id(), service.hostDetails(stack, credentials.get(service.id()), ports));
+          bindings.add(
+              service.binding(
+                  stack, credentials.get(service.id()), ipOn(container, "sandbox-" + name)));
+        });
+    SandboxState state =
+        new SandboxState(
+            name,
+            stack.hash(),
+            stack.source().map(Path::toString).orElse("embedded"),
+            VERSION,
+            Instant.now(),
+            store.kubeconfig(name).toString(),
+            apiPort,
+            containerIds,
+            details);
     store.write(state, kubeconfig);
     Sandbox sandbox = handle(state, false);
-    step(listener, "cluster", "waiting for the node and CoreDNS", () -> {
-      Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
-      return "ready";
-    });
-    deploy(docker, stack, options.forceConflicts(), k3s.getContainerId(), bindings, sandbox.client(), listener);
+    step(
+        listener,
+        "cluster",
+        "waiting for the node and CoreDNS",
+        () -> {
+          Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
+          return "ready";
+        });
+    deploy(
+        docker,
+        stack,
+        options.forceConflicts(),
+        k3s.getContainerId(),
+        bindings,
+        sandbox.client(),
+        listener);
     return sandbox;
   }
 
   /**
    * Re-applies a running sandbox's stack without restarting anything: reloads images, re-wires the
-   * services, applies the manifests and waits for the workloads — the inner loop while editing YAML.
+   * services, applies the manifests and waits for the workloads — the inner loop while editing
+   * YAML.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
-    SandboxState state = store.read(stack.name()).orElseThrow(() -> new SandboxException.NotFound(
-        "No sandbox named '" + stack.name() + "' is running here. Start it with `sandbox up`."));
+    SandboxState state =
+        store
+            .read(stack.name())
+            .orElseThrow(
+                () ->
+                    new SandboxException.NotFound(
+                        "No sandbox named '"
+                            + stack.name()
+                            + "' is running here. Start it with `sandbox up`."));
     Map<String, Credentials> credentials = store.credentials(stack.name());
     List<ClusterBinding> bindings = new ArrayList<>();
     for (BackingService service : services(stack)) {
       String id = state.containers().get(service.id());
       if (id == null) {
-        throw new SandboxException("The running sandbox '" + stack.name() + "' has no " + service.id()
-            + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to start it.");
+        throw new SandboxException(
+            "The running sandbox '"
+                + stack.name()
+                + "' has no "
+                + service.id()
+                + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to start it.");
       }
-      String ip = docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("sandbox-" + stack.name()).getIpAddress();
+      String ip =
+          docker
+              .inspectContainerCmd(id)
+              .exec()
+              .getNetworkSettings()
+              .getNetworks()
+              .get("sandbox-" + stack.name())
+              .getIpAddress();
       bindings.add(service.binding(stack, credentials.get(service.id()), ip));
     }
     try (Sandbox sandbox = handle(state, false)) {
-      deploy(docker, stack, forceConflicts, state.containers().get("k3s"), bindings, sandbox.client(), listener);
+      deploy(
+          docker,
+          stack,
+          forceConflicts,
+          state.containers().get("k3s"),
+          bindings,
+          sandbox.client(),
+          listener);
     }
   }
 
@@ -209,13 +299,22 @@ public final class SandboxEngine {
    * services wired into it), overriding the namespace of every namespaced object, and waits until
    * the workloads are ready. Used for test classes that own a namespace.
    */
-  public void applyInto(Stack stack, String namespace, List<Path> paths, ProgressListener listener) {
+  public void applyInto(
+      Stack stack, String namespace, List<Path> paths, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
-    SandboxState state = store.read(stack.name()).orElseThrow(() -> new SandboxException.NotFound(
-        "No sandbox named '" + stack.name() + "' is running here."));
+    SandboxState state =
+        store
+            .read(stack.name())
+            .orElseThrow(
+                () ->
+                    new SandboxException.NotFound(
+                        "No sandbox named '" + stack.name() + "' is running here."));
     String nodeId = state.containers().get("k3s");
-    ManifestLoader loader = new ManifestLoader(stack.manifests().excludeKinds(), imageMap(stack),
-        dir -> kustomize(docker, nodeId, dir, stack));
+    ManifestLoader loader =
+        new ManifestLoader(
+            stack.manifests().excludeKinds(),
+            imageMap(stack),
+            dir -> kustomize(docker, nodeId, dir, stack));
     List<Manifest> manifests = new ArrayList<>();
     for (Manifest manifest : loader.load(paths)) {
       if (manifest.kind().equals("Namespace")) {
@@ -228,7 +327,14 @@ public final class SandboxEngine {
     List<ClusterBinding> bindings = new ArrayList<>();
     for (BackingService service : services(stack)) {
       String id = state.containers().get(service.id());
-      String ip = docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("sandbox-" + stack.name()).getIpAddress();
+      String ip =
+          docker
+              .inspectContainerCmd(id)
+              .exec()
+              .getNetworkSettings()
+              .getNetworks()
+              .get("sandbox-" + stack.name())
+              .getIpAddress();
       bindings.add(service.binding(stack, credentials.get(service.id()), ip));
     }
     try (Sandbox sandbox = handle(state, false)) {
@@ -242,44 +348,82 @@ public final class SandboxEngine {
 
   /** Loads images from the local Docker engine into a running sandbox's cluster. */
   public Map<String, Duration> load(String name, List<String> images, ProgressListener listener) {
-    SandboxState state = store.read(name).orElseThrow(() -> new SandboxException.NotFound(
-        "No sandbox named '" + name + "' is running here. Start it with `sandbox up`."));
+    SandboxState state =
+        store
+            .read(name)
+            .orElseThrow(
+                () ->
+                    new SandboxException.NotFound(
+                        "No sandbox named '"
+                            + name
+                            + "' is running here. Start it with `sandbox up`."));
     DockerClient docker = DockerEngine.client();
     Map<String, Duration> took = new LinkedHashMap<>();
     for (String image : images) {
-      took.put(image, step(listener, "images", "loading " + image, () -> K3sNode.importImage(docker, state.containers().get("k3s"), image)));
+      took.put(
+          image,
+          step(
+              listener,
+              "images",
+              "loading " + image,
+              () -> K3sNode.importImage(docker, state.containers().get("k3s"), image)));
     }
     return took;
   }
 
-  private void deploy(DockerClient docker, Stack stack, boolean forceConflicts, String nodeId, List<ClusterBinding> bindings,
-      KubernetesClient client, ProgressListener listener) {
+  private void deploy(
+      DockerClient docker,
+      Stack stack,
+      boolean forceConflicts,
+      String nodeId,
+      List<ClusterBinding> bindings,
+      KubernetesClient client,
+      ProgressListener listener) {
     ImageMap images = imageMap(stack);
-    ManifestLoader loader = new ManifestLoader(stack.manifests().excludeKinds(), images,
-        dir -> kustomize(docker, nodeId, dir, stack));
-    List<Manifest> manifests = step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
+    ManifestLoader loader =
+        new ManifestLoader(
+            stack.manifests().excludeKinds(), images, dir -> kustomize(docker, nodeId, dir, stack));
+    List<Manifest> manifests =
+        step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
     loadImages(docker, nodeId, stack, images, manifests, listener);
     Set<String> namespaces = namespaces(manifests);
-    step(listener, "wiring", "services into " + String.join(", ", namespaces), () -> {
-      Wiring.apply(client, namespaces, bindings);
-      return bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
-    });
-    step(listener, "manifests", "applying " + manifests.size() + " object(s)", () -> {
-      Apply.apply(client, manifests, forceConflicts, stack.readiness().timeout(), listener);
-      return manifests.size() + " object(s) applied";
-    });
+    step(
+        listener,
+        "wiring",
+        "services into " + String.join(", ", namespaces),
+        () -> {
+          Wiring.apply(client, namespaces, bindings);
+          return bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
+        });
+    step(
+        listener,
+        "manifests",
+        "applying " + manifests.size() + " object(s)",
+        () -> {
+          Apply.apply(client, manifests, forceConflicts, stack.readiness().timeout(), listener);
+          return manifests.size() + " object(s) applied";
+        });
     Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
   }
 
   private static List<BackingService> services(Stack stack) {
-    return ServiceLoader.load(BackingService.class, SandboxEngine.class.getClassLoader())
-        .stream().map(ServiceLoader.Provider::get).filter(s -> s.enabledIn(stack)).toList();
+    return ServiceLoader.load(BackingService.class, SandboxEngine.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(s -> s.enabledIn(stack))
+        .toList();
   }
 
   /** Attaches to a running sandbox by name. */
   public Sandbox attach(String name) {
-    SandboxState state = store.read(name).orElseThrow(() -> new SandboxException.NotFound(
-        "No sandbox named '" + name + "' is running here. Start it with `sandbox up`, or list the state folders in ~/.sandbox."));
+    SandboxState state =
+        store
+            .read(name)
+            .orElseThrow(
+                () ->
+                    new SandboxException.NotFound(
+                        "No sandbox named '"
+                            + name
+                            + "' is running here. Start it with `sandbox up`, or list the state folders in ~/.sandbox."));
     return handle(state, false);
   }
 
@@ -292,7 +436,8 @@ public final class SandboxEngine {
   public SandboxStatus status(String name) {
     List<Container> containers = DockerEngine.containers(DockerEngine.client(), name);
     if (containers.isEmpty()) {
-      throw new SandboxException.NotFound("No sandbox named '" + name + "' is running here. Start it with `sandbox up`.");
+      throw new SandboxException.NotFound(
+          "No sandbox named '" + name + "' is running here. Start it with `sandbox up`.");
     }
     List<SandboxStatus.Component> components = new ArrayList<>();
     for (Container container : containers) {
@@ -304,14 +449,20 @@ public final class SandboxEngine {
           }
         }
       }
-      components.add(new SandboxStatus.Component(container.getLabels().getOrDefault(Labels.COMPONENT, "?"),
-          container.getState(), container.getImage(), ports));
+      components.add(
+          new SandboxStatus.Component(
+              container.getLabels().getOrDefault(Labels.COMPONENT, "?"),
+              container.getState(),
+              container.getImage(),
+              ports));
     }
     components.sort(java.util.Comparator.comparing(SandboxStatus.Component::name));
     List<SandboxStatus.Workload> workloads = new ArrayList<>();
     String clusterError = null;
     Optional<SandboxState> state = store.read(name);
-    if (state.isPresent() && components.stream().anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"))) {
+    if (state.isPresent()
+        && components.stream()
+            .anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"))) {
       try (Sandbox sandbox = handle(state.get(), false)) {
         workloads.addAll(Workloads.list(sandbox.client()));
       } catch (RuntimeException e) {
@@ -327,8 +478,8 @@ public final class SandboxEngine {
   }
 
   /**
-   * Removes every container, network and — unless {@code keepData} — volume carrying the
-   * sandbox's label, and its state folder.
+   * Removes every container, network and — unless {@code keepData} — volume carrying the sandbox's
+   * label, and its state folder.
    *
    * @return what was removed
    */
@@ -337,8 +488,11 @@ public final class SandboxEngine {
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
     List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
     store.remove(name, keepData);
-    listener.onEvent(ProgressListener.Event.done(name, "removed " + removed.size() + " resource(s)"
-        + (keepData ? ", data volumes kept" : ""), Duration.between(start, Instant.now())));
+    listener.onEvent(
+        ProgressListener.Event.done(
+            name,
+            "removed " + removed.size() + " resource(s)" + (keepData ? ", data volumes kept" : ""),
+            Duration.between(start, Instant.now())));
     return removed;
   }
 
@@ -353,10 +507,22 @@ public final class SandboxEngine {
     try {
       kubeconfig = java.nio.file.Files.readString(Path.of(state.kubeconfig()));
     } catch (IOException e) {
-      throw new SandboxException("The kubeconfig of '" + state.name() + "' (" + state.kubeconfig()
-          + ") is unreadable: " + e.getMessage() + ". Run `sandbox down --name " + state.name() + "` and `sandbox up` again.", e);
+      throw new SandboxException(
+          "The kubeconfig of '"
+              + state.name()
+              + "' ("
+              + state.kubeconfig()
+              + ") is unreadable: "
+              + e.getMessage()
+              + ". Run `sandbox down --name "
+              + state.name()
+              + "` and `sandbox up` again.",
+          e);
     }
-    return new Sandbox(state, kubeconfig, Path.of(state.kubeconfig()),
+    return new Sandbox(
+        state,
+        kubeconfig,
+        Path.of(state.kubeconfig()),
         owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {});
   }
 
@@ -372,71 +538,119 @@ public final class SandboxEngine {
     return image;
   }
 
-  private void configure(GenericContainer<?> container, Stack stack, String component, Network network,
-      List<Integer> ports, String volume, String dataPath) {
-    container.withNetwork(network).withNetworkAliases(component)
+  private void configure(
+      GenericContainer<?> container,
+      Stack stack,
+      String component,
+      Network network,
+      List<Integer> ports,
+      String volume,
+      String dataPath) {
+    container
+        .withNetwork(network)
+        .withNetworkAliases(component)
         .withLabels(Labels.of(stack.name(), stack.hash(), VERSION, component))
         .withStartupTimeout(stack.readiness().timeout())
-        .withCreateContainerCmdModifier(cmd -> {
-          cmd.withName("sandbox-" + stack.name() + "-" + component);
-          // Publish on loopback only: the sandbox is for this machine, not its network. Every port
-          // Testcontainers exposes is bound (it waits for all of them to be mapped).
-          Set<ExposedPort> exposed = new LinkedHashSet<>();
-          ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
-          if (cmd.getExposedPorts() != null) {
-            exposed.addAll(List.of(cmd.getExposedPorts()));
-          }
-          List<PortBinding> bindings = exposed.stream()
-              .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p)).toList();
-          cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
-          if (volume != null) {
-            List<Bind> binds = new ArrayList<>(cmd.getHostConfig().getBinds() == null ? List.of() : List.of(cmd.getHostConfig().getBinds()));
-            binds.add(new Bind(volume, new Volume(dataPath)));
-            cmd.getHostConfig().withBinds(binds);
-          }
-        });
+        .withCreateContainerCmdModifier(
+            cmd -> {
+              cmd.withName("sandbox-" + stack.name() + "-" + component);
+              // Publish on loopback only: the sandbox is for this machine, not its network. Every
+              // port
+              // Testcontainers exposes is bound (it waits for all of them to be mapped).
+              Set<ExposedPort> exposed = new LinkedHashSet<>();
+              ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
+              if (cmd.getExposedPorts() != null) {
+                exposed.addAll(List.of(cmd.getExposedPorts()));
+              }
+              List<PortBinding> bindings =
+                  exposed.stream()
+                      .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p))
+                      .toList();
+              cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
+              if (volume != null) {
+                List<Bind> binds =
+                    new ArrayList<>(
+                        cmd.getHostConfig().getBinds() == null
+                            ? List.of()
+                            : List.of(cmd.getHostConfig().getBinds()));
+                binds.add(new Bind(volume, new Volume(dataPath)));
+                cmd.getHostConfig().withBinds(binds);
+              }
+            });
   }
 
   /** Creates the labelled data volume unless it exists; true when it was created. */
-  private static boolean createVolume(DockerClient docker, Stack stack, String volume, String service) {
+  private static boolean createVolume(
+      DockerClient docker, Stack stack, String volume, String service) {
     try {
       docker.inspectVolumeCmd(volume).exec();
       return false;
     } catch (NotFoundException e) {
-      docker.createVolumeCmd().withName(volume).withLabels(Labels.of(stack.name(), stack.hash(), VERSION, service)).exec();
+      docker
+          .createVolumeCmd()
+          .withName(volume)
+          .withLabels(Labels.of(stack.name(), stack.hash(), VERSION, service))
+          .exec();
       return true;
     }
   }
 
-  private static void startConcurrently(List<GenericContainer<?>> containers, ProgressListener listener) {
-    ExecutorService pool = Executors.newFixedThreadPool(containers.size(), r -> {
-      Thread thread = new Thread(r, "sandbox-start");
-      thread.setDaemon(true);
-      return thread;
-    });
+  private static void startConcurrently(
+      List<GenericContainer<?>> containers, ProgressListener listener) {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            containers.size(),
+            r -> {
+              Thread thread = new Thread(r, "sandbox-start");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
       List<CompletableFuture<Void>> starts = new ArrayList<>();
       for (GenericContainer<?> container : containers) {
-        String component = container.getNetworkAliases().stream().filter(a -> !a.startsWith("tc-")).findFirst().orElse("container");
-        starts.add(CompletableFuture.runAsync(() -> {
-          Instant begin = Instant.now();
-          listener.onEvent(ProgressListener.Event.started(component, "starting " + container.getDockerImageName()));
-          try {
-            container.start();
-          } catch (RuntimeException e) {
-            listener.onEvent(ProgressListener.Event.failed(component, rootMessage(e), Duration.between(begin, Instant.now())));
-            throw new SandboxException.ServiceStartup(component + " (" + container.getDockerImageName() + ") did not start: "
-                + rootMessage(e) + lastLogs(container) + "\nRun `sandbox doctor`, or raise readiness.timeout if the machine is slow.", e);
-          }
-          listener.onEvent(ProgressListener.Event.done(component, "started", Duration.between(begin, Instant.now())));
-        }, pool));
+        String component =
+            container.getNetworkAliases().stream()
+                .filter(a -> !a.startsWith("tc-"))
+                .findFirst()
+                .orElse("container");
+        starts.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  Instant begin = Instant.now();
+                  listener.onEvent(
+                      ProgressListener.Event.started(
+                          component, "starting " + container.getDockerImageName()));
+                  try {
+                    container.start();
+                  } catch (RuntimeException e) {
+                    listener.onEvent(
+                        ProgressListener.Event.failed(
+                            component, rootMessage(e), Duration.between(begin, Instant.now())));
+                    throw new SandboxException.ServiceStartup(
+                        component
+                            + " ("
+                            + container.getDockerImageName()
+                            + ") did not start: "
+                            + rootMessage(e)
+                            + lastLogs(container)
+                            + "\nRun `sandbox doctor`, or raise readiness.timeout if the machine is slow.",
+                        e);
+                  }
+                  listener.onEvent(
+                      ProgressListener.Event.done(
+                          component, "started", Duration.between(begin, Instant.now())));
+                },
+                pool));
       }
       List<SandboxException> failures = new ArrayList<>();
       for (CompletableFuture<Void> start : starts) {
         try {
           start.join();
         } catch (CompletionException e) {
-          failures.add(e.getCause() instanceof SandboxException s ? s : new SandboxException(rootMessage(e), e.getCause()));
+          failures.add(
+              e.getCause() instanceof SandboxException s
+                  ? s
+                  : new SandboxException(rootMessage(e), e.getCause()));
         }
       }
       if (!failures.isEmpty()) {
@@ -456,7 +670,8 @@ public final class SandboxEngine {
         return "";
       }
       List<String> lines = logs.lines().toList();
-      return "\nLast log lines:\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+      return "\nLast log lines:\n  "
+          + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
     } catch (RuntimeException e) {
       return "";
     }
@@ -482,12 +697,15 @@ public final class SandboxEngine {
     InspectContainerResponse info = container.getContainerInfo();
     var network = info.getNetworkSettings().getNetworks().get(networkName);
     if (network == null || network.getIpAddress() == null) {
-      throw new SandboxException.ServiceStartup("Container " + info.getName() + " has no address on network " + networkName, null);
+      throw new SandboxException.ServiceStartup(
+          "Container " + info.getName() + " has no address on network " + networkName, null);
     }
     return network.getIpAddress();
   }
 
-  /** The namespaces production objects live in: declared Namespaces, used namespaces, and default. */
+  /**
+   * The namespaces production objects live in: declared Namespaces, used namespaces, and default.
+   */
   private static Set<String> namespaces(List<Manifest> manifests) {
     Set<String> result = new LinkedHashSet<>();
     result.add("default");
@@ -501,32 +719,48 @@ public final class SandboxEngine {
     return result;
   }
 
-  private void loadImages(DockerClient docker, String nodeId, Stack stack, ImageMap images, List<Manifest> manifests,
+  private void loadImages(
+      DockerClient docker,
+      String nodeId,
+      Stack stack,
+      ImageMap images,
+      List<Manifest> manifests,
       ProgressListener listener) {
     Set<String> wanted = new LinkedHashSet<>();
     stack.images().forEach(image -> wanted.add(images.apply(image)));
-    // images reached through the map that exist locally are loaded too, so mapped pods need no registry
+    // images reached through the map that exist locally are loaded too, so mapped pods need no
+    // registry
     for (Manifest manifest : manifests) {
       collectImages(manifest.resource().getAdditionalProperties(), wanted, docker, images);
     }
     for (String image : wanted) {
-      step(listener, "images", "loading " + image, () -> {
-        Duration took = K3sNode.importImage(docker, nodeId, image);
-        return "loaded " + image + " in " + took.toMillis() + " ms";
-      });
+      step(
+          listener,
+          "images",
+          "loading " + image,
+          () -> {
+            Duration took = K3sNode.importImage(docker, nodeId, image);
+            return "loaded " + image + " in " + took.toMillis() + " ms";
+          });
     }
   }
 
-  private static void collectImages(Object node, Set<String> into, DockerClient docker, ImageMap images) {
+  private static void collectImages(
+      Object node, Set<String> into, DockerClient docker, ImageMap images) {
     if (node instanceof Map<?, ?> map) {
-      map.forEach((key, value) -> {
-        if ("image".equals(key) && value instanceof String image && !into.contains(image)
-            && !images.entries().isEmpty() && images.entries().containsValue(image) && presentLocally(docker, image)) {
-          into.add(image);
-        } else {
-          collectImages(value, into, docker, images);
-        }
-      });
+      map.forEach(
+          (key, value) -> {
+            if ("image".equals(key)
+                && value instanceof String image
+                && !into.contains(image)
+                && !images.entries().isEmpty()
+                && images.entries().containsValue(image)
+                && presentLocally(docker, image)) {
+              into.add(image);
+            } else {
+              collectImages(value, into, docker, images);
+            }
+          });
     } else if (node instanceof List<?> list) {
       list.forEach(item -> collectImages(item, into, docker, images));
     }
@@ -543,7 +777,8 @@ public final class SandboxEngine {
 
   /** Renders a kustomization with the kustomize built into k3s's kubectl. */
   private static String kustomize(DockerClient docker, String nodeId, Path dir, Stack stack) {
-    // Overlays refer to bases above them: copy the stack file's whole folder so relative paths hold.
+    // Overlays refer to bases above them: copy the stack file's whole folder so relative paths
+    // hold.
     Path root = stack.source().map(Path::getParent).orElse(dir);
     if (!dir.startsWith(root)) {
       root = dir;
@@ -551,30 +786,45 @@ public final class SandboxEngine {
     String target = "/tmp/sandbox-kustomize";
     K3sNode.execResult(docker, nodeId, "rm", "-rf", target);
     K3sNode.exec(docker, nodeId, "mkdir", "-p", target);
-    docker.copyArchiveToContainerCmd(nodeId).withHostResource(root.toString()).withDirChildrenOnly(true)
-        .withRemotePath(target).exec();
+    docker
+        .copyArchiveToContainerCmd(nodeId)
+        .withHostResource(root.toString())
+        .withDirChildrenOnly(true)
+        .withRemotePath(target)
+        .exec();
     String inNode = target + "/" + root.relativize(dir).toString().replace('\\', '/');
     return K3sNode.exec(docker, nodeId, "kubectl", "kustomize", inNode);
   }
 
   private static String kubeconfig(String yaml, String name, int port) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> config = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yaml);
+    Map<String, Object> config =
+        (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yaml);
     String context = "sandbox-" + name;
-    rename(config, "clusters", context, "cluster", c -> c.put("server", "https://127.0.0.1:" + port));
+    rename(
+        config, "clusters", context, "cluster", c -> c.put("server", "https://127.0.0.1:" + port));
     rename(config, "users", context, "user", u -> {});
-    rename(config, "contexts", context, "context", c -> {
-      c.put("cluster", context);
-      c.put("user", context);
-      // like kubectl: objects without a namespace go to "default"
-      c.putIfAbsent("namespace", "default");
-    });
+    rename(
+        config,
+        "contexts",
+        context,
+        "context",
+        c -> {
+          c.put("cluster", context);
+          c.put("user", context);
+          // like kubectl: objects without a namespace go to "default"
+          c.putIfAbsent("namespace", "default");
+        });
     config.put("current-context", context);
     return new Dump(DumpSettings.builder().build()).dumpToString(config);
   }
 
   @SuppressWarnings("unchecked")
-  private static void rename(Map<String, Object> config, String section, String name, String inner,
+  private static void rename(
+      Map<String, Object> config,
+      String section,
+      String name,
+      String inner,
       java.util.function.Consumer<Map<String, Object>> edit) {
     for (Object item : (List<Object>) config.get(section)) {
       Map<String, Object> entry = (Map<String, Object>) item;
@@ -583,16 +833,25 @@ public final class SandboxEngine {
     }
   }
 
-  private static <T> T step(ProgressListener listener, String component, String message, java.util.function.Supplier<T> action) {
+  private static <T> T step(
+      ProgressListener listener,
+      String component,
+      String message,
+      java.util.function.Supplier<T> action) {
     Instant begin = Instant.now();
     listener.onEvent(ProgressListener.Event.started(component, message));
     try {
       T result = action.get();
-      listener.onEvent(ProgressListener.Event.done(component, String.valueOf(result instanceof String s ? s : message),
-          Duration.between(begin, Instant.now())));
+      listener.onEvent(
+          ProgressListener.Event.done(
+              component,
+              String.valueOf(result instanceof String s ? s : message),
+              Duration.between(begin, Instant.now())));
       return result;
     } catch (RuntimeException e) {
-      listener.onEvent(ProgressListener.Event.failed(component, rootMessage(e), Duration.between(begin, Instant.now())));
+      listener.onEvent(
+          ProgressListener.Event.failed(
+              component, rootMessage(e), Duration.between(begin, Instant.now())));
       throw e;
     }
   }

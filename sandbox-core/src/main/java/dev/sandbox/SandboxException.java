@@ -1,8 +1,8 @@
 package dev.sandbox;
 
 /**
- * Base of every failure the engine reports. The message always says what failed, why, and what to do
- * next; front ends print it as it is.
+ * Base of every failure the engine reports. The message always says what failed, why, and what to
+ * do next; front ends print it as it is.
  */
 public class SandboxException extends RuntimeException {
 

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param workloads the applications running in its cluster (empty when the cluster is unreachable)
  * @param clusterError why workloads could not be read, or null
  */
-public record SandboxStatus(String name, List<Component> components, List<Workload> workloads, String clusterError) {
+public record SandboxStatus(
+    String name, List<Component> components, List<Workload> workloads, String clusterError) {
 
   public SandboxStatus {
     components = List.copyOf(components);
@@ -47,5 +48,6 @@ public record SandboxStatus(String name, List<Component> components, List<Worklo
    * @param desired desired replicas
    * @param restarts container restarts over its pods
    */
-  public record Workload(String kind, String namespace, String name, int ready, int desired, int restarts) {}
+  public record Workload(
+      String kind, String namespace, String name, int ready, int desired, int restarts) {}
 }

@@ -57,15 +57,35 @@ public record Stack(
   /** A copy with another name, for example from {@code --name}. */
   public Stack withName(String newName) {
     return new Stack(
-        newName, source, hash, k3s, manifests, images, postgres, rabbitmq, policies, monitoring,
-        imageMap, readiness);
+        newName,
+        source,
+        hash,
+        k3s,
+        manifests,
+        images,
+        postgres,
+        rabbitmq,
+        policies,
+        monitoring,
+        imageMap,
+        readiness);
   }
 
   /** A copy whose image map has {@code extra} entries layered on top (they win). */
   public Stack withImageMap(ImageMap extra) {
     return new Stack(
-        name, source, hash, k3s, manifests, images, postgres, rabbitmq, policies, monitoring,
-        imageMap.overriddenBy(extra), readiness);
+        name,
+        source,
+        hash,
+        k3s,
+        manifests,
+        images,
+        postgres,
+        rabbitmq,
+        policies,
+        monitoring,
+        imageMap.overriddenBy(extra),
+        readiness);
   }
 
   /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */
@@ -152,7 +172,10 @@ public record Stack(
    * @param custom the team's own policy files or folders
    */
   public record Policies(
-      List<String> packs, PodSecurity podSecurity, Map<String, String> guardrails, List<Path> custom) {
+      List<String> packs,
+      PodSecurity podSecurity,
+      Map<String, String> guardrails,
+      List<Path> custom) {
     public Policies {
       packs = List.copyOf(packs);
       Objects.requireNonNull(podSecurity, "podSecurity");

@@ -3,9 +3,9 @@ package dev.sandbox;
 import java.util.Optional;
 
 /**
- * A stack file is malformed or inconsistent. The message has the form {@code
- * file:line:column: key: what is wrong. what to do}, the way compilers report errors, so editors
- * and terminals can jump to the spot.
+ * A stack file is malformed or inconsistent. The message has the form {@code file:line:column: key:
+ * what is wrong. what to do}, the way compilers report errors, so editors and terminals can jump to
+ * the spot.
  */
 public final class StackFileException extends SandboxException {
 

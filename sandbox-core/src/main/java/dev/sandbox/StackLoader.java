@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
- * Reads stack files ({@code sandbox.yaml}, schema version 1) into {@link Stack} records, merged over
- * the embedded default stack shipped in the {@code stacks} module.
+ * Reads stack files ({@code sandbox.yaml}, schema version 1) into {@link Stack} records, merged
+ * over the embedded default stack shipped in the {@code stacks} module.
  *
  * <p>Every problem is reported as a {@link StackFileException} naming the file, line, column and
  * key, what was expected, and the closest known key for a typo. Unknown keys are errors.
@@ -38,14 +38,24 @@ public final class StackLoader {
   static final String EMBEDDED_LABEL = "embedded default stack (" + DEFAULT_STACK_RESOURCE + ")";
 
   private static final List<String> TOP_LEVEL =
-      List.of("version", "name", "k3s", "manifests", "images", "services", "policies", "monitoring",
-          "image-map", "readiness");
+      List.of(
+          "version",
+          "name",
+          "k3s",
+          "manifests",
+          "images",
+          "services",
+          "policies",
+          "monitoring",
+          "image-map",
+          "readiness");
   private static final List<String> POSTGRES_SECRET_KEYS =
       List.of("host", "port", "database", "username", "password", "jdbc-url", "uri");
   private static final List<String> RABBITMQ_SECRET_KEYS =
       List.of("host", "port", "vhost", "username", "password", "uri");
   private static final List<String> PACKS = List.of("pod-security", "network", "guardrails");
-  private static final List<String> GUARDRAILS = List.of("resources", "image-tag", "probes", "name-label");
+  private static final List<String> GUARDRAILS =
+      List.of("resources", "image-tag", "probes", "name-label");
   private static final List<String> ACTIONS = List.of("Deny", "Warn", "Audit");
   private static final List<String> PSA_LEVELS = List.of("privileged", "baseline", "restricted");
   private static final List<String> PSA_MODES = List.of("enforce", "warn", "audit");
@@ -57,7 +67,8 @@ public final class StackLoader {
   private static final Pattern IMAGE_TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final Pattern K3S_VERSION = Pattern.compile("v\\d+\\.\\d+\\.\\d+-k3s\\d+");
   private static final Pattern IMAGE_REF =
-      Pattern.compile("[a-z0-9]+([._/:-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?");
+      Pattern.compile(
+          "[a-z0-9]+([._/:-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?");
   private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
   private StackLoader() {}
@@ -85,8 +96,15 @@ public final class StackLoader {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new StackFileException(label, 0, 0, "",
-          "cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+      throw new StackFileException(
+          label,
+          0,
+          0,
+          "",
+          "cannot be read ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
               + "). Check the path given with -f/--file.");
     }
     Path base = file.toAbsolutePath().normalize().getParent();
@@ -101,8 +119,14 @@ public final class StackLoader {
   private static Stack parse(String label, String text, Path baseDir, Optional<Path> source) {
     Node user =
         YamlTree.compose(label, text)
-            .orElseThrow(() -> new StackFileException(label, 1, 1, "",
-                "the file is empty. A stack file needs at least 'version: 1'; delete it to run the embedded default stack."));
+            .orElseThrow(
+                () ->
+                    new StackFileException(
+                        label,
+                        1,
+                        1,
+                        "",
+                        "the file is empty. A stack file needs at least 'version: 1'; delete it to run the embedded default stack."));
     YamlTree.Entry root = new YamlTree.Entry("", user);
     Map<String, YamlTree.Entry> top = root.mapping(TOP_LEVEL);
     YamlTree.Entry version = top.get("version");
@@ -110,8 +134,10 @@ public final class StackLoader {
       throw root.error("'version' is missing. Add 'version: 1' as the first line.");
     }
     if (!"1".equals(version.string().trim())) {
-      throw version.error("unsupported schema version '" + version.string()
-          + "'. This sandbox reads version 1; upgrade sandbox or write 'version: 1'.");
+      throw version.error(
+          "unsupported schema version '"
+              + version.string()
+              + "'. This sandbox reads version 1; upgrade sandbox or write 'version: 1'.");
     }
     String defaults = defaultText();
     Node merged = YamlTree.merge(YamlTree.compose(EMBEDDED_LABEL, defaults).orElseThrow(), user);
@@ -123,24 +149,32 @@ public final class StackLoader {
 
     String name = top.get("name").nonBlank("a name");
     if (!DNS_LABEL.matcher(name).matches()) {
-      throw top.get("name").error("'" + name + "' is not a valid name: use lower-case letters, digits and '-'"
-          + " (at most 63, starting and ending with a letter or digit), for example 'orders'.");
+      throw top.get("name")
+          .error(
+              "'"
+                  + name
+                  + "' is not a valid name: use lower-case letters, digits and '-'"
+                  + " (at most 63, starting and ending with a letter or digit), for example 'orders'.");
     }
 
     Map<String, YamlTree.Entry> k3s = top.get("k3s").mapping(List.of("version"));
     String k3sVersion = k3s.get("version").nonBlank("a rancher/k3s image tag");
     if (!K3S_VERSION.matcher(k3sVersion).matches()) {
-      throw k3s.get("version").error("'" + k3sVersion
-          + "' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
+      throw k3s.get("version")
+          .error("'" + k3sVersion + "' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
     }
 
-    Map<String, YamlTree.Entry> manifests = top.get("manifests").mapping(List.of("paths", "exclude-kinds"));
+    Map<String, YamlTree.Entry> manifests =
+        top.get("manifests").mapping(List.of("paths", "exclude-kinds"));
     List<Path> paths = paths(manifests.get("paths"), baseDir, "manifest files or folders");
     Set<String> excludeKinds = new LinkedHashSet<>();
     for (YamlTree.Entry kind : manifests.get("exclude-kinds").sequence("Kubernetes kinds")) {
       String value = kind.nonBlank("a kind such as ExternalSecret");
       if (!value.matches("[A-Z][A-Za-z0-9]*")) {
-        throw kind.error("'" + value + "' is not a Kubernetes kind; kinds are CamelCase, for example ExternalSecret.");
+        throw kind.error(
+            "'"
+                + value
+                + "' is not a Kubernetes kind; kinds are CamelCase, for example ExternalSecret.");
       }
       excludeKinds.add(value);
     }
@@ -150,12 +184,19 @@ public final class StackLoader {
       images.add(imageReference(image));
     }
 
-    Map<String, YamlTree.Entry> services = top.get("services").mapping(List.of("postgres", "rabbitmq"));
+    Map<String, YamlTree.Entry> services =
+        top.get("services").mapping(List.of("postgres", "rabbitmq"));
     Stack.Postgres postgres = postgres(services.get("postgres"));
     Stack.RabbitMq rabbitmq = rabbitmq(services.get("rabbitmq"));
-    if (postgres.enabled() && rabbitmq.enabled() && postgres.serviceName().equals(rabbitmq.serviceName())) {
-      throw services.get("rabbitmq").error("service-name '" + rabbitmq.serviceName()
-          + "' is already used by postgres; give each service its own name.");
+    if (postgres.enabled()
+        && rabbitmq.enabled()
+        && postgres.serviceName().equals(rabbitmq.serviceName())) {
+      throw services
+          .get("rabbitmq")
+          .error(
+              "service-name '"
+                  + rabbitmq.serviceName()
+                  + "' is already used by postgres; give each service its own name.");
     }
 
     Stack.Policies policies = policies(top.get("policies"), baseDir);
@@ -164,20 +205,33 @@ public final class StackLoader {
     Map<String, String> imageMap = new LinkedHashMap<>();
     top.get("image-map")
         .freeMapping("official image to replacement image")
-        .forEach((from, to) -> {
-          if (!IMAGE_REF.matcher(from).matches()) {
-            throw to.error("'" + from + "' is not an image reference; expected for example postgres:17 or postgres.");
-          }
-          imageMap.put(from, imageReference(to));
-        });
+        .forEach(
+            (from, to) -> {
+              if (!IMAGE_REF.matcher(from).matches()) {
+                throw to.error(
+                    "'"
+                        + from
+                        + "' is not an image reference; expected for example postgres:17 or postgres.");
+              }
+              imageMap.put(from, imageReference(to));
+            });
 
     Map<String, YamlTree.Entry> readiness = top.get("readiness").mapping(List.of("timeout"));
     Duration timeout = duration(readiness.get("timeout"));
 
     return new Stack(
-        name, source, hash(hashInput), new Stack.K3s(k3sVersion),
-        new Stack.Manifests(paths, excludeKinds), images, postgres, rabbitmq, policies, monitoring,
-        ImageMap.of(imageMap), new Stack.Readiness(timeout));
+        name,
+        source,
+        hash(hashInput),
+        new Stack.K3s(k3sVersion),
+        new Stack.Manifests(paths, excludeKinds),
+        images,
+        postgres,
+        rabbitmq,
+        policies,
+        monitoring,
+        ImageMap.of(imageMap),
+        new Stack.Readiness(timeout));
   }
 
   private static Stack.Postgres postgres(YamlTree.Entry entry) {
@@ -185,65 +239,105 @@ public final class StackLoader {
         entry.mapping(List.of("enabled", "version", "database", "service-name", "secret"));
     String database = map.get("database").nonBlank("a database name");
     if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
-      throw map.get("database").error("'" + database
-          + "' is not a plain PostgreSQL identifier; use letters, digits and '_', for example orders.");
+      throw map.get("database")
+          .error(
+              "'"
+                  + database
+                  + "' is not a plain PostgreSQL identifier; use letters, digits and '_', for example orders.");
     }
     return new Stack.Postgres(
-        map.get("enabled").bool(), tag(map.get("version")), database,
-        serviceName(map.get("service-name")), secret(map.get("secret"), POSTGRES_SECRET_KEYS));
+        map.get("enabled").bool(),
+        tag(map.get("version")),
+        database,
+        serviceName(map.get("service-name")),
+        secret(map.get("secret"), POSTGRES_SECRET_KEYS));
   }
 
   private static Stack.RabbitMq rabbitmq(YamlTree.Entry entry) {
     Map<String, YamlTree.Entry> map =
         entry.mapping(List.of("enabled", "version", "vhost", "service-name", "secret"));
     return new Stack.RabbitMq(
-        map.get("enabled").bool(), tag(map.get("version")), map.get("vhost").nonBlank("a virtual host such as /"),
-        serviceName(map.get("service-name")), secret(map.get("secret"), RABBITMQ_SECRET_KEYS));
+        map.get("enabled").bool(),
+        tag(map.get("version")),
+        map.get("vhost").nonBlank("a virtual host such as /"),
+        serviceName(map.get("service-name")),
+        secret(map.get("secret"), RABBITMQ_SECRET_KEYS));
   }
 
   private static Stack.Secret secret(YamlTree.Entry entry, List<String> logicalKeys) {
     Map<String, YamlTree.Entry> map = entry.mapping(List.of("name", "keys"));
     String name = map.get("name").nonBlank("a Secret name");
     if (!DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 253) {
-      throw map.get("name").error("'" + name + "' is not a valid Secret name: use lower-case letters, digits, '-' and '.'.");
+      throw map.get("name")
+          .error(
+              "'"
+                  + name
+                  + "' is not a valid Secret name: use lower-case letters, digits, '-' and '.'.");
     }
     Map<String, String> keys = new LinkedHashMap<>();
-    map.get("keys").mapping(logicalKeys).forEach((logical, value) -> {
-      String key = value.nonBlank("the key name production reads");
-      if (!SECRET_KEY.matcher(key).matches()) {
-        throw value.error("'" + key + "' is not a valid Secret key: use letters, digits, '-', '_' and '.'.");
-      }
-      keys.put(logical, key);
-    });
+    map.get("keys")
+        .mapping(logicalKeys)
+        .forEach(
+            (logical, value) -> {
+              String key = value.nonBlank("the key name production reads");
+              if (!SECRET_KEY.matcher(key).matches()) {
+                throw value.error(
+                    "'"
+                        + key
+                        + "' is not a valid Secret key: use letters, digits, '-', '_' and '.'.");
+              }
+              keys.put(logical, key);
+            });
     return new Stack.Secret(name, keys);
   }
 
   private static Stack.Policies policies(YamlTree.Entry entry, Path baseDir) {
-    Map<String, YamlTree.Entry> map = entry.mapping(List.of("packs", "pod-security", "guardrails", "custom"));
+    Map<String, YamlTree.Entry> map =
+        entry.mapping(List.of("packs", "pod-security", "guardrails", "custom"));
     List<String> packs = new ArrayList<>();
     for (YamlTree.Entry pack : map.get("packs").sequence("policy packs")) {
       packs.add(oneOf(pack, PACKS, "policy pack"));
     }
     Map<String, YamlTree.Entry> psa = map.get("pod-security").mapping(List.of("level", "mode"));
-    Stack.PodSecurity podSecurity = new Stack.PodSecurity(
-        oneOf(psa.get("level"), PSA_LEVELS, "Pod Security level"), oneOf(psa.get("mode"), PSA_MODES, "Pod Security mode"));
+    Stack.PodSecurity podSecurity =
+        new Stack.PodSecurity(
+            oneOf(psa.get("level"), PSA_LEVELS, "Pod Security level"),
+            oneOf(psa.get("mode"), PSA_MODES, "Pod Security mode"));
     Map<String, String> guardrails = new LinkedHashMap<>();
-    map.get("guardrails").mapping(GUARDRAILS).forEach((policy, action) ->
-        guardrails.put(policy, oneOf(action, ACTIONS, "action")));
-    return new Stack.Policies(packs, podSecurity, guardrails, paths(map.get("custom"), baseDir, "policy files or folders"));
+    map.get("guardrails")
+        .mapping(GUARDRAILS)
+        .forEach((policy, action) -> guardrails.put(policy, oneOf(action, ACTIONS, "action")));
+    return new Stack.Policies(
+        packs,
+        podSecurity,
+        guardrails,
+        paths(map.get("custom"), baseDir, "policy files or folders"));
   }
 
   private static Stack.Monitoring monitoring(YamlTree.Entry entry, Path baseDir) {
-    Map<String, YamlTree.Entry> map = entry.mapping(List.of("enabled", "prometheus-version", "rules"));
+    Map<String, YamlTree.Entry> map =
+        entry.mapping(List.of("enabled", "prometheus-version", "rules"));
     return new Stack.Monitoring(
-        map.get("enabled").bool(), tag(map.get("prometheus-version")), paths(map.get("rules"), baseDir, "rule files"));
+        map.get("enabled").bool(),
+        tag(map.get("prometheus-version")),
+        paths(map.get("rules"), baseDir, "rule files"));
   }
 
   private static String oneOf(YamlTree.Entry entry, List<String> allowed, String what) {
     String value = entry.nonBlank("a " + what);
     if (!allowed.contains(value)) {
-      String hint = YamlTree.closest(value, allowed).map(s -> " Did you mean '" + s + "'?").orElse("");
-      throw entry.error("unknown " + what + " '" + value + "'." + hint + " Expected one of: " + String.join(", ", allowed) + ".");
+      String hint =
+          YamlTree.closest(value, allowed).map(s -> " Did you mean '" + s + "'?").orElse("");
+      throw entry.error(
+          "unknown "
+              + what
+              + " '"
+              + value
+              + "'."
+              + hint
+              + " Expected one of: "
+              + String.join(", ", allowed)
+              + ".");
     }
     return value;
   }
@@ -251,7 +345,10 @@ public final class StackLoader {
   private static String serviceName(YamlTree.Entry entry) {
     String value = entry.nonBlank("the Service name production YAML uses");
     if (!DNS_LABEL.matcher(value).matches()) {
-      throw entry.error("'" + value + "' is not a valid Service name: use lower-case letters, digits and '-', for example orders-db.");
+      throw entry.error(
+          "'"
+              + value
+              + "' is not a valid Service name: use lower-case letters, digits and '-', for example orders-db.");
     }
     return value;
   }
@@ -259,7 +356,8 @@ public final class StackLoader {
   private static String tag(YamlTree.Entry entry) {
     String value = entry.nonBlank("an image tag");
     if (!IMAGE_TAG.matcher(value).matches()) {
-      throw entry.error("'" + value + "' is not a valid image tag; expected for example 17 or 4.1-management.");
+      throw entry.error(
+          "'" + value + "' is not a valid image tag; expected for example 17 or 4.1-management.");
     }
     return value;
   }
@@ -267,7 +365,10 @@ public final class StackLoader {
   private static String imageReference(YamlTree.Entry entry) {
     String value = entry.nonBlank("an image reference");
     if (!IMAGE_REF.matcher(value).matches()) {
-      throw entry.error("'" + value + "' is not an image reference; expected for example orders-service:dev or registry.corp/postgres:17.");
+      throw entry.error(
+          "'"
+              + value
+              + "' is not an image reference; expected for example orders-service:dev or registry.corp/postgres:17.");
     }
     return value;
   }
@@ -278,8 +379,12 @@ public final class StackLoader {
       String value = item.nonBlank("a path relative to the stack file");
       Path path = baseDir.resolve(value).normalize();
       if (!Files.exists(path)) {
-        throw item.error("'" + value + "' does not exist (looked at " + path
-            + "). Paths are relative to the stack file's folder.");
+        throw item.error(
+            "'"
+                + value
+                + "' does not exist (looked at "
+                + path
+                + "). Paths are relative to the stack file's folder.");
       }
       result.add(path);
     }
@@ -290,7 +395,8 @@ public final class StackLoader {
     String value = entry.nonBlank("a duration such as 90s or 5m");
     Matcher matcher = DURATION.matcher(value);
     if (value.isEmpty() || !matcher.matches() || value.equals("0s")) {
-      throw entry.error("'" + value + "' is not a duration; expected for example 90s, 5m or 1h30m.");
+      throw entry.error(
+          "'" + value + "' is not a duration; expected for example 90s, 5m or 1h30m.");
     }
     long seconds = 0;
     seconds += matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600;
@@ -303,10 +409,13 @@ public final class StackLoader {
   }
 
   private static String defaultText() {
-    try (InputStream in = StackLoader.class.getClassLoader().getResourceAsStream(DEFAULT_STACK_RESOURCE)) {
+    try (InputStream in =
+        StackLoader.class.getClassLoader().getResourceAsStream(DEFAULT_STACK_RESOURCE)) {
       if (in == null) {
-        throw new SandboxException("The embedded default stack (" + DEFAULT_STACK_RESOURCE
-            + ") is missing from the classpath; the 'stacks' jar must sit beside sandbox-core.");
+        throw new SandboxException(
+            "The embedded default stack ("
+                + DEFAULT_STACK_RESOURCE
+                + ") is missing from the classpath; the 'stacks' jar must sit beside sandbox-core.");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -316,7 +425,8 @@ public final class StackLoader {
 
   private static String hash(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest).substring(0, 12);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available", e);

@@ -10,7 +10,8 @@ package dev.sandbox;
  *     default a failed {@code up} removes what it started (data volumes are kept)
  * @param persistent keep the containers after the JVM exits even with Testcontainers' reaper on
  */
-public record UpOptions(boolean reuse, boolean forceConflicts, boolean keepOnFailure, boolean persistent) {
+public record UpOptions(
+    boolean reuse, boolean forceConflicts, boolean keepOnFailure, boolean persistent) {
 
   public static UpOptions defaults() {
     return new UpOptions(true, false, false, false);
@@ -30,8 +31,9 @@ public record UpOptions(boolean reuse, boolean forceConflicts, boolean keepOnFai
 
   /**
    * Mark the containers reusable in Testcontainers' sense, so its resource reaper leaves them
-   * running after the JVM exits (needs {@code testcontainers.reuse.enable=true}, Testcontainers' own
-   * switch). The CLI instead runs with the reaper off; tests keep it on for throwaway sandboxes.
+   * running after the JVM exits (needs {@code testcontainers.reuse.enable=true}, Testcontainers'
+   * own switch). The CLI instead runs with the reaper off; tests keep it on for throwaway
+   * sandboxes.
    */
   public UpOptions withPersistent(boolean value) {
     return new UpOptions(reuse, forceConflicts, keepOnFailure, value);

@@ -10,7 +10,8 @@ import java.util.Set;
 /** Lists the applications of a cluster (everything outside the system namespaces). */
 final class Workloads {
 
-  static final Set<String> SYSTEM_NAMESPACES = Set.of("kube-system", "kube-public", "kube-node-lease");
+  static final Set<String> SYSTEM_NAMESPACES =
+      Set.of("kube-system", "kube-public", "kube-node-lease");
 
   private Workloads() {}
 
@@ -19,20 +20,52 @@ final class Workloads {
     List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
     client.apps().deployments().inAnyNamespace().list().getItems().stream()
         .filter(d -> !SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
-        .forEach(d -> result.add(new SandboxStatus.Workload("Deployment", d.getMetadata().getNamespace(), d.getMetadata().getName(),
-            value(d.getStatus() == null ? null : d.getStatus().getReadyReplicas()), value(d.getSpec().getReplicas()),
-            restarts(pods, d.getMetadata().getNamespace(), d.getSpec().getSelector().getMatchLabels()))));
+        .forEach(
+            d ->
+                result.add(
+                    new SandboxStatus.Workload(
+                        "Deployment",
+                        d.getMetadata().getNamespace(),
+                        d.getMetadata().getName(),
+                        value(d.getStatus() == null ? null : d.getStatus().getReadyReplicas()),
+                        value(d.getSpec().getReplicas()),
+                        restarts(
+                            pods,
+                            d.getMetadata().getNamespace(),
+                            d.getSpec().getSelector().getMatchLabels()))));
     client.apps().statefulSets().inAnyNamespace().list().getItems().stream()
         .filter(s -> !SYSTEM_NAMESPACES.contains(s.getMetadata().getNamespace()))
-        .forEach(s -> result.add(new SandboxStatus.Workload("StatefulSet", s.getMetadata().getNamespace(), s.getMetadata().getName(),
-            value(s.getStatus() == null ? null : s.getStatus().getReadyReplicas()), value(s.getSpec().getReplicas()),
-            restarts(pods, s.getMetadata().getNamespace(), s.getSpec().getSelector().getMatchLabels()))));
+        .forEach(
+            s ->
+                result.add(
+                    new SandboxStatus.Workload(
+                        "StatefulSet",
+                        s.getMetadata().getNamespace(),
+                        s.getMetadata().getName(),
+                        value(s.getStatus() == null ? null : s.getStatus().getReadyReplicas()),
+                        value(s.getSpec().getReplicas()),
+                        restarts(
+                            pods,
+                            s.getMetadata().getNamespace(),
+                            s.getSpec().getSelector().getMatchLabels()))));
     client.apps().daemonSets().inAnyNamespace().list().getItems().stream()
         .filter(d -> !SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
-        .forEach(d -> result.add(new SandboxStatus.Workload("DaemonSet", d.getMetadata().getNamespace(), d.getMetadata().getName(),
-            value(d.getStatus() == null ? null : d.getStatus().getNumberReady()),
-            value(d.getStatus() == null ? null : d.getStatus().getDesiredNumberScheduled()),
-            restarts(pods, d.getMetadata().getNamespace(), d.getSpec().getSelector().getMatchLabels()))));
+        .forEach(
+            d ->
+                result.add(
+                    new SandboxStatus.Workload(
+                        "DaemonSet",
+                        d.getMetadata().getNamespace(),
+                        d.getMetadata().getName(),
+                        value(d.getStatus() == null ? null : d.getStatus().getNumberReady()),
+                        value(
+                            d.getStatus() == null
+                                ? null
+                                : d.getStatus().getDesiredNumberScheduled()),
+                        restarts(
+                            pods,
+                            d.getMetadata().getNamespace(),
+                            d.getSpec().getSelector().getMatchLabels()))));
     return result;
   }
 
@@ -45,8 +78,11 @@ final class Workloads {
       return 0;
     }
     return pods.stream()
-        .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && p.getMetadata().getLabels() != null
-            && p.getMetadata().getLabels().entrySet().containsAll(labels.entrySet()))
+        .filter(
+            p ->
+                namespace.equals(p.getMetadata().getNamespace())
+                    && p.getMetadata().getLabels() != null
+                    && p.getMetadata().getLabels().entrySet().containsAll(labels.entrySet()))
         .filter(p -> p.getStatus() != null && p.getStatus().getContainerStatuses() != null)
         .flatMap(p -> p.getStatus().getContainerStatuses().stream())
         .mapToInt(c -> value(c.getRestartCount()))

@@ -28,7 +28,8 @@ final class YamlTree {
 
   /** Composes one YAML document; syntax errors become {@link StackFileException}s. */
   static Optional<Node> compose(String label, String text) {
-    LoadSettings settings = LoadSettings.builder().setLabel(label).setAllowDuplicateKeys(true).build();
+    LoadSettings settings =
+        LoadSettings.builder().setLabel(label).setAllowDuplicateKeys(true).build();
     try {
       return new Compose(settings).composeString(text);
     } catch (MarkedYamlEngineException e) {
@@ -61,7 +62,10 @@ final class YamlTree {
         String key = keyText(tuple);
         NodeTuple existing = byKey.get(key);
         if (existing != null && seenInOverride.add(key)) {
-          byKey.put(key, new NodeTuple(tuple.getKeyNode(), merge(existing.getValueNode(), tuple.getValueNode())));
+          byKey.put(
+              key,
+              new NodeTuple(
+                  tuple.getKeyNode(), merge(existing.getValueNode(), tuple.getValueNode())));
         } else {
           // unknown or duplicate keys are kept so validation can report them where they are
           extra.add(tuple);
@@ -70,8 +74,12 @@ final class YamlTree {
       List<NodeTuple> merged = new ArrayList<>(byKey.values());
       merged.addAll(extra);
       return new MappingNode(
-          overrideMap.getTag(), true, merged, overrideMap.getFlowStyle(),
-          overrideMap.getStartMark(), overrideMap.getEndMark());
+          overrideMap.getTag(),
+          true,
+          merged,
+          overrideMap.getFlowStyle(),
+          overrideMap.getStartMark(),
+          overrideMap.getEndMark());
     }
     return override;
   }
@@ -83,8 +91,13 @@ final class YamlTree {
   /** Damerau–Levenshtein distance capped by the caller; used for "did you mean" hints. */
   static Optional<String> closest(String word, Collection<String> candidates) {
     return candidates.stream()
-        .filter(candidate -> distance(word.toLowerCase(), candidate.toLowerCase()) <= Math.max(2, word.length() / 3))
-        .min(Comparator.comparingInt(candidate -> distance(word.toLowerCase(), candidate.toLowerCase())));
+        .filter(
+            candidate ->
+                distance(word.toLowerCase(), candidate.toLowerCase())
+                    <= Math.max(2, word.length() / 3))
+        .min(
+            Comparator.comparingInt(
+                candidate -> distance(word.toLowerCase(), candidate.toLowerCase())));
   }
 
   static int distance(String a, String b) {
@@ -99,7 +112,10 @@ final class YamlTree {
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
           d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + cost);
         }
       }
@@ -130,12 +146,17 @@ final class YamlTree {
     }
 
     /**
-     * This node as a mapping whose keys must all be in {@code known}; unknown and duplicate keys are
-     * errors at the key itself.
+     * This node as a mapping whose keys must all be in {@code known}; unknown and duplicate keys
+     * are errors at the key itself.
      */
     Map<String, Entry> mapping(List<String> known) {
       if (!(node instanceof MappingNode mapping)) {
-        throw error("expected a mapping with the keys " + String.join(", ", known) + ", found " + describe(node) + ".");
+        throw error(
+            "expected a mapping with the keys "
+                + String.join(", ", known)
+                + ", found "
+                + describe(node)
+                + ".");
       }
       Map<String, Entry> result = new java.util.LinkedHashMap<>();
       Map<String, Node> seen = new HashMap<>();
@@ -147,13 +168,20 @@ final class YamlTree {
           throw errorAt(keyNode, path, "keys must be plain strings.");
         }
         if (seen.containsKey(key) && sameFile(seen.get(key), keyNode)) {
-          throw errorAt(keyNode, keyPath, "duplicate key; it is already set on line "
-              + seen.get(key).getStartMark().map(m -> m.getLine() + 1).orElse(0) + ". Keep one.");
+          throw errorAt(
+              keyNode,
+              keyPath,
+              "duplicate key; it is already set on line "
+                  + seen.get(key).getStartMark().map(m -> m.getLine() + 1).orElse(0)
+                  + ". Keep one.");
         }
         seen.put(key, keyNode);
         if (!known.contains(key)) {
           String hint = closest(key, known).map(s -> " Did you mean '" + s + "'?").orElse("");
-          throw errorAt(keyNode, keyPath, "unknown key." + hint + " Known keys here: " + String.join(", ", known) + ".");
+          throw errorAt(
+              keyNode,
+              keyPath,
+              "unknown key." + hint + " Known keys here: " + String.join(", ", known) + ".");
         }
         result.put(key, new Entry(keyPath, tuple.getValueNode()));
       }

@@ -7,14 +7,17 @@ import org.junit.jupiter.api.Test;
 
 class ImageMapTest {
 
-  private final ImageMap map = ImageMap.of(Map.of(
-      "postgres", "mirror.corp/postgres",
-      "rabbitmq:4.1-management", "sandbox-local/rabbitmq:4.1-management",
-      "prom/prometheus", "sandbox-local/prometheus:v3"));
+  private final ImageMap map =
+      ImageMap.of(
+          Map.of(
+              "postgres", "mirror.corp/postgres",
+              "rabbitmq:4.1-management", "sandbox-local/rabbitmq:4.1-management",
+              "prom/prometheus", "sandbox-local/prometheus:v3"));
 
   @Test
   void an_exact_entry_wins() {
-    assertThat(map.apply("rabbitmq:4.1-management")).isEqualTo("sandbox-local/rabbitmq:4.1-management");
+    assertThat(map.apply("rabbitmq:4.1-management"))
+        .isEqualTo("sandbox-local/rabbitmq:4.1-management");
   }
 
   @Test

@@ -26,16 +26,21 @@ class SandboxEngineIT {
   private final List<ProgressListener.Event> events = new ArrayList<>();
 
   private SandboxEngine engine() {
-    return new SandboxEngine(SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home"))),
+    return new SandboxEngine(
+        SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home"))),
         dir.resolve("state"));
   }
 
-  private Stack stack(String name, String manifestsYaml, Map<String, String> files) throws IOException {
+  private Stack stack(String name, String manifestsYaml, Map<String, String> files)
+      throws IOException {
     Files.createDirectories(dir.resolve("k8s"));
     for (var file : files.entrySet()) {
       Files.writeString(dir.resolve("k8s").resolve(file.getKey()), file.getValue());
     }
-    return StackLoader.load(Files.writeString(dir.resolve("sandbox.yaml"), """
+    return StackLoader.load(
+        Files.writeString(
+            dir.resolve("sandbox.yaml"),
+            """
         version: 1
         name: %s
         manifests:
@@ -53,26 +58,35 @@ class SandboxEngineIT {
         policies: {packs: []}
         monitoring: {enabled: false}
         readiness: {timeout: 2m}
-        """.formatted(name, manifestsYaml)));
+        """
+                .formatted(name, manifestsYaml)));
   }
 
   @Test
-  @DisplayName("a pod reaches the real PostgreSQL as orders-db:5432 with the credentials from the Secret production reads")
+  @DisplayName(
+      "a pod reaches the real PostgreSQL as orders-db:5432 with the credentials from the Secret production reads")
   void wires_postgres_into_the_cluster_and_applies_production_yaml_unchanged() throws Exception {
-    Stack stack = stack("it-wiring", "", Map.of(
-        "00-namespace.yaml", """
+    Stack stack =
+        stack(
+            "it-wiring",
+            "",
+            Map.of(
+                "00-namespace.yaml",
+                    """
             apiVersion: v1
             kind: Namespace
             metadata: {name: orders}
             """,
-        "10-external-secret.yaml", """
+                "10-external-secret.yaml",
+                    """
             # production gets the credentials from an ExternalSecret; the sandbox stands in for it
             apiVersion: external-secrets.io/v1
             kind: ExternalSecret
             metadata: {name: orders-db-credentials, namespace: orders}
             spec: {refreshInterval: 1h}
             """,
-        "20-job.yaml", """
+                "20-job.yaml",
+                    """
             apiVersion: batch/v1
             kind: Job
             metadata: {name: schema, namespace: orders}
@@ -100,32 +114,70 @@ class SandboxEngineIT {
     try (Sandbox sandbox = engine.up(stack, UpOptions.defaults(), events::add)) {
       PostgresEndpoint db = sandbox.postgres().orElseThrow();
       assertThat(db.host()).isEqualTo("127.0.0.1");
-      try (var connection = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+      try (var connection =
+              DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
           ResultSet rs = connection.createStatement().executeQuery("select id from orders")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getInt(1)).isEqualTo(7);
       }
-      var secret = sandbox.client().secrets().inNamespace("orders").withName("orders-db-credentials").get();
-      assertThat(secret.getData()).containsKeys("DB_USER", "DB_PASSWORD", "host", "port", "database", "jdbc-url", "uri");
-      assertThat(sandbox.client().services().inNamespace("orders").withName("orders-mq").get().getSpec().getPorts())
-          .extracting(p -> p.getPort()).contains(5672);
-      assertThat(sandbox.client().genericKubernetesResources("external-secrets.io/v1", "ExternalSecret").inAnyNamespace().list())
+      var secret =
+          sandbox.client().secrets().inNamespace("orders").withName("orders-db-credentials").get();
+      assertThat(secret.getData())
+          .containsKeys("DB_USER", "DB_PASSWORD", "host", "port", "database", "jdbc-url", "uri");
+      assertThat(
+              sandbox
+                  .client()
+                  .services()
+                  .inNamespace("orders")
+                  .withName("orders-mq")
+                  .get()
+                  .getSpec()
+                  .getPorts())
+          .extracting(p -> p.getPort())
+          .contains(5672);
+      assertThat(
+              sandbox
+                  .client()
+                  .genericKubernetesResources("external-secrets.io/v1", "ExternalSecret")
+                  .inAnyNamespace()
+                  .list())
           .isNull();
     } catch (io.fabric8.kubernetes.client.KubernetesClientException expected) {
       // listing an unknown kind fails: the ExternalSecret was left out, not applied
     } finally {
       engine.down("it-wiring", false, ProgressListener.NONE);
     }
-    assertThat(events).anyMatch(e -> e.component().equals("images") && e.message().startsWith("loaded sandbox-local/postgres"));
-    assertThat(events).anyMatch(e -> e.component().startsWith("job/orders/schema") && e.phase() == ProgressListener.Phase.DONE);
-    assertThat(DockerClientFactory.instance().client().listContainersCmd().withShowAll(true)
-        .withLabelFilter(Map.of("dev.sandbox.name", "it-wiring")).exec()).isEmpty();
+    assertThat(events)
+        .anyMatch(
+            e ->
+                e.component().equals("images")
+                    && e.message().startsWith("loaded sandbox-local/postgres"));
+    assertThat(events)
+        .anyMatch(
+            e ->
+                e.component().startsWith("job/orders/schema")
+                    && e.phase() == ProgressListener.Phase.DONE);
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("dev.sandbox.name", "it-wiring"))
+                .exec())
+        .isEmpty();
   }
 
   @Test
-  @DisplayName("an invalid manifest stops up with file, document, kind/name and the API server's reason, leaving nothing behind")
+  @DisplayName(
+      "an invalid manifest stops up with file, document, kind/name and the API server's reason, leaving nothing behind")
   void an_invalid_manifest_stops_up_and_leaves_nothing_behind() throws Exception {
-    Stack stack = stack("it-invalid", "", Map.of("app.yaml", """
+    Stack stack =
+        stack(
+            "it-invalid",
+            "",
+            Map.of(
+                "app.yaml",
+                """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: fine}
@@ -139,20 +191,40 @@ class SandboxEngineIT {
 
     assertThatThrownBy(() -> engine().up(stack, UpOptions.defaults(), events::add))
         .isInstanceOf(SandboxException.ManifestApply.class)
-        .hasMessageContaining(dir.resolve("k8s/app.yaml") + ", document 2 (ConfigMap/Not_A_Valid_Name) was rejected by the API server:")
+        .hasMessageContaining(
+            dir.resolve("k8s/app.yaml")
+                + ", document 2 (ConfigMap/Not_A_Valid_Name) was rejected by the API server:")
         .hasMessageContaining("Invalid value: \"Not_A_Valid_Name\"");
 
-    assertThat(DockerClientFactory.instance().client().listContainersCmd().withShowAll(true)
-        .withLabelFilter(Map.of("dev.sandbox.name", "it-invalid")).exec()).isEmpty();
-    assertThat(DockerClientFactory.instance().client().listVolumesCmd().withFilter("label", List.of("dev.sandbox.name=it-invalid"))
-        .exec().getVolumes()).isNotEmpty();
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("dev.sandbox.name", "it-invalid"))
+                .exec())
+        .isEmpty();
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listVolumesCmd()
+                .withFilter("label", List.of("dev.sandbox.name=it-invalid"))
+                .exec()
+                .getVolumes())
+        .isNotEmpty();
     engine().down("it-invalid", false, ProgressListener.NONE);
   }
 
   @Test
   @DisplayName("a workload that cannot start is diagnosed: workload, pod, reason, events")
   void a_workload_that_is_not_ready_is_diagnosed() throws Exception {
-    Stack stack = stack("it-diagnosis", "", Map.of("app.yaml", """
+    Stack stack =
+        stack(
+            "it-diagnosis",
+            "",
+            Map.of(
+                "app.yaml",
+                """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: broken}
@@ -166,15 +238,27 @@ class SandboxEngineIT {
                   image: registry.invalid/not-built/app:1.0
                   imagePullPolicy: IfNotPresent
         """));
-    Stack quick = new Stack(stack.name(), stack.source(), stack.hash(), stack.k3s(), stack.manifests(), stack.images(),
-        stack.postgres(), stack.rabbitmq(), stack.policies(), stack.monitoring(), stack.imageMap(),
-        new Stack.Readiness(java.time.Duration.ofSeconds(45)));
+    Stack quick =
+        new Stack(
+            stack.name(),
+            stack.source(),
+            stack.hash(),
+            stack.k3s(),
+            stack.manifests(),
+            stack.images(),
+            stack.postgres(),
+            stack.rabbitmq(),
+            stack.policies(),
+            stack.monitoring(),
+            stack.imageMap(),
+            new Stack.Readiness(java.time.Duration.ofSeconds(45)));
 
     assertThatThrownBy(() -> engine().up(quick, UpOptions.defaults(), events::add))
         .isInstanceOf(SandboxException.ServiceStartup.class)
         .hasMessageContaining("deployment/broken (from " + dir.resolve("k8s/app.yaml") + ")")
         .hasMessageContaining("was not ready within 45 s")
-        .hasMessageMatching("(?s).*pod broken-[a-z0-9-]+: (ErrImagePull|ImagePullBackOff) \\(container app\\).*")
+        .hasMessageMatching(
+            "(?s).*pod broken-[a-z0-9-]+: (ErrImagePull|ImagePullBackOff) \\(container app\\).*")
         .hasMessageContaining("registry.invalid/not-built/app:1.0");
     engine().down("it-diagnosis", false, ProgressListener.NONE);
   }

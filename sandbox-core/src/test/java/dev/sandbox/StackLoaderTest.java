@@ -47,9 +47,11 @@ class StackLoaderTest {
       assertThat(stack.rabbitmq().enabled()).isTrue();
       assertThat(stack.rabbitmq().image()).isEqualTo("rabbitmq:4.1-management");
       assertThat(stack.policies().packs()).containsExactly("pod-security", "network", "guardrails");
-      assertThat(stack.policies().podSecurity()).isEqualTo(new Stack.PodSecurity("restricted", "enforce"));
+      assertThat(stack.policies().podSecurity())
+          .isEqualTo(new Stack.PodSecurity("restricted", "enforce"));
       assertThat(stack.monitoring().enabled()).isTrue();
-      assertThat(stack.manifests().excludeKinds()).containsExactlyInAnyOrder("ExternalSecret", "SealedSecret");
+      assertThat(stack.manifests().excludeKinds())
+          .containsExactlyInAnyOrder("ExternalSecret", "SealedSecret");
       assertThat(stack.readiness().timeout()).isEqualTo(Duration.ofMinutes(5));
       assertThat(stack.postgres().secret().keys())
           .containsOnlyKeys("host", "port", "database", "username", "password", "jdbc-url", "uri");
@@ -67,7 +69,9 @@ class StackLoaderTest {
 
     @Test
     void inherits_every_default_it_does_not_set() {
-      Stack stack = parse("""
+      Stack stack =
+          parse(
+              """
           version: 1
           name: orders
           services:
@@ -98,7 +102,10 @@ class StackLoaderTest {
       Files.createDirectories(dir.resolve("policies"));
       Files.writeString(dir.resolve("alerts.yaml"), "groups: []\n");
 
-      Stack stack = StackLoader.load(writeStack("""
+      Stack stack =
+          StackLoader.load(
+              writeStack(
+                  """
           version: 1
           name: orders
           k3s:
@@ -130,12 +137,16 @@ class StackLoaderTest {
       assertThat(stack.images()).containsExactly("orders-service:dev");
       assertThat(stack.rabbitmq().enabled()).isFalse();
       assertThat(stack.policies().packs()).containsExactly("pod-security");
-      assertThat(stack.policies().podSecurity()).isEqualTo(new Stack.PodSecurity("baseline", "warn"));
-      assertThat(stack.policies().guardrails()).containsEntry("probes", "Deny").containsEntry("resources", "Deny");
+      assertThat(stack.policies().podSecurity())
+          .isEqualTo(new Stack.PodSecurity("baseline", "warn"));
+      assertThat(stack.policies().guardrails())
+          .containsEntry("probes", "Deny")
+          .containsEntry("resources", "Deny");
       assertThat(stack.policies().custom()).containsExactly(dir.resolve("policies"));
       assertThat(stack.monitoring().rules()).containsExactly(dir.resolve("alerts.yaml"));
       assertThat(stack.imageMap().apply("postgres:17")).isEqualTo("mirror.corp/postgres:17");
-      assertThat(stack.imageMap().apply("rancher/k3s:v1.33.5-k3s1")).isEqualTo("sandbox-local/k3s:v1.33.5-k3s1");
+      assertThat(stack.imageMap().apply("rancher/k3s:v1.33.5-k3s1"))
+          .isEqualTo("sandbox-local/k3s:v1.33.5-k3s1");
       assertThat(stack.readiness().timeout()).isEqualTo(Duration.ofSeconds(90));
       assertThat(stack.source()).contains(dir.resolve("sandbox.yaml"));
     }
@@ -158,15 +169,18 @@ class StackLoaderTest {
 
     @Test
     void a_misspelt_service_suggests_the_closest_known_one() {
-      StackFileException e = failure("""
+      StackFileException e =
+          failure(
+              """
           version: 1
           services:
             postgress:
               database: orders
           """);
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:3: services.postgress: unknown key. Did you mean 'postgres'? Known keys here: postgres, rabbitmq.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:3: services.postgress: unknown key. Did you mean 'postgres'? Known keys here: postgres, rabbitmq.");
       assertThat(e.file()).isEqualTo("sandbox.yaml");
       assertThat(e.line()).isEqualTo(3);
       assertThat(e.column()).isEqualTo(3);
@@ -177,37 +191,43 @@ class StackLoaderTest {
     void a_misspelt_top_level_key_suggests_the_closest_one() {
       StackFileException e = failure("version: 1\nmanifest:\n  paths: []\n");
 
-      assertThat(e.getMessage()).startsWith("sandbox.yaml:2:1: manifest: unknown key. Did you mean 'manifests'?");
+      assertThat(e.getMessage())
+          .startsWith("sandbox.yaml:2:1: manifest: unknown key. Did you mean 'manifests'?");
     }
 
     @Test
     void an_unknown_key_without_a_near_match_lists_the_known_keys() {
-      StackFileException e = failure("version: 1\nk3s:\n  version: v1.34.4-k3s1\n  flavour: vanilla\n");
+      StackFileException e =
+          failure("version: 1\nk3s:\n  version: v1.34.4-k3s1\n  flavour: vanilla\n");
 
-      assertThat(e.getMessage()).isEqualTo("sandbox.yaml:4:3: k3s.flavour: unknown key. Known keys here: version.");
+      assertThat(e.getMessage())
+          .isEqualTo("sandbox.yaml:4:3: k3s.flavour: unknown key. Known keys here: version.");
     }
 
     @Test
     void a_missing_version_is_reported() {
       StackFileException e = failure("name: orders\n");
 
-      assertThat(e.getMessage()).isEqualTo("sandbox.yaml:1:1: 'version' is missing. Add 'version: 1' as the first line.");
+      assertThat(e.getMessage())
+          .isEqualTo("sandbox.yaml:1:1: 'version' is missing. Add 'version: 1' as the first line.");
     }
 
     @Test
     void an_unsupported_schema_version_is_reported_at_its_value() {
       StackFileException e = failure("version: 2\nname: orders\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:1:10: version: unsupported schema version '2'. This sandbox reads version 1; upgrade sandbox or write 'version: 1'.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:1:10: version: unsupported schema version '2'. This sandbox reads version 1; upgrade sandbox or write 'version: 1'.");
     }
 
     @Test
     void a_list_where_a_mapping_belongs_says_what_was_expected() {
       StackFileException e = failure("version: 1\nservices: [postgres]\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:2:11: services: expected a mapping with the keys postgres, rabbitmq, found a list.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:2:11: services: expected a mapping with the keys postgres, rabbitmq, found a list.");
     }
 
     @Test
@@ -217,23 +237,26 @@ class StackLoaderTest {
       assertThat(e.line()).isEqualTo(2);
       assertThat(e.column()).isEqualTo(7);
       assertThat(e.key()).isEqualTo("name");
-      assertThat(e.problem()).startsWith("'Orders_Service' is not a valid name: use lower-case letters");
+      assertThat(e.problem())
+          .startsWith("'Orders_Service' is not a valid name: use lower-case letters");
     }
 
     @Test
     void a_k3s_version_that_is_not_a_rancher_tag_is_rejected() {
       StackFileException e = failure("version: 1\nk3s:\n  version: 1.34\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:12: k3s.version: '1.34' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:12: k3s.version: '1.34' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
     }
 
     @Test
     void a_duplicate_key_names_the_first_occurrence() {
       StackFileException e = failure("version: 1\nname: a\nname: b\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one.");
     }
 
     @Test
@@ -243,37 +266,44 @@ class StackLoaderTest {
       assertThat(e.file()).isEqualTo("sandbox.yaml");
       assertThat(e.line()).isEqualTo(4);
       assertThat(e.key()).isEmpty();
-      assertThat(e.problem()).startsWith("not valid YAML: ").endsWith("Check indentation and quoting around this spot.");
+      assertThat(e.problem())
+          .startsWith("not valid YAML: ")
+          .endsWith("Check indentation and quoting around this spot.");
     }
 
     @Test
     void a_boolean_that_is_not_one_is_rejected() {
       StackFileException e = failure("version: 1\nmonitoring:\n  enabled: maybe\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:12: monitoring.enabled: expected true or false, found 'maybe'.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:12: monitoring.enabled: expected true or false, found 'maybe'.");
     }
 
     @Test
     void a_duration_without_units_is_rejected() {
       StackFileException e = failure("version: 1\nreadiness:\n  timeout: 5 minutes\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:12: readiness.timeout: '5 minutes' is not a duration; expected for example 90s, 5m or 1h30m.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:12: readiness.timeout: '5 minutes' is not a duration; expected for example 90s, 5m or 1h30m.");
     }
 
     @Test
     void a_misspelt_policy_pack_suggests_the_right_one() {
       StackFileException e = failure("version: 1\npolicies:\n  packs: [pod-securty]\n");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:3:11: policies.packs[0]: unknown policy pack 'pod-securty'. Did you mean 'pod-security'?"
-              + " Expected one of: pod-security, network, guardrails.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:3:11: policies.packs[0]: unknown policy pack 'pod-securty'. Did you mean 'pod-security'?"
+                  + " Expected one of: pod-security, network, guardrails.");
     }
 
     @Test
     void an_unknown_secret_key_suggests_the_logical_name() {
-      StackFileException e = failure("""
+      StackFileException e =
+          failure(
+              """
           version: 1
           services:
             postgres:
@@ -282,47 +312,57 @@ class StackLoaderTest {
                   jdbc_url: SPRING_DATASOURCE_URL
           """);
 
-      assertThat(e.getMessage()).startsWith(
-          "sandbox.yaml:6:9: services.postgres.secret.keys.jdbc_url: unknown key. Did you mean 'jdbc-url'?");
+      assertThat(e.getMessage())
+          .startsWith(
+              "sandbox.yaml:6:9: services.postgres.secret.keys.jdbc_url: unknown key. Did you mean 'jdbc-url'?");
     }
 
     @Test
     void a_manifest_path_that_does_not_exist_is_reported_with_where_it_looked() {
       StackFileException e = failure("version: 1\nmanifests:\n  paths:\n    - k8s/prod\n");
 
-      assertThat(e.getMessage()).isEqualTo("sandbox.yaml:4:7: manifests.paths[0]: 'k8s/prod' does not exist (looked at "
-          + dir.resolve("k8s/prod") + "). Paths are relative to the stack file's folder.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:4:7: manifests.paths[0]: 'k8s/prod' does not exist (looked at "
+                  + dir.resolve("k8s/prod")
+                  + "). Paths are relative to the stack file's folder.");
     }
 
     @Test
     void two_services_with_one_name_are_rejected() {
-      StackFileException e = failure("""
+      StackFileException e =
+          failure(
+              """
           version: 1
           services:
             postgres: {service-name: db}
             rabbitmq: {service-name: db}
           """);
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:4:13: services.rabbitmq: service-name 'db' is already used by postgres; give each service its own name.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:4:13: services.rabbitmq: service-name 'db' is already used by postgres; give each service its own name.");
     }
 
     @Test
     void an_empty_file_says_what_it_needs() {
       StackFileException e = failure("");
 
-      assertThat(e.getMessage()).isEqualTo(
-          "sandbox.yaml:1:1: the file is empty. A stack file needs at least 'version: 1'; delete it to run the embedded default stack.");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "sandbox.yaml:1:1: the file is empty. A stack file needs at least 'version: 1'; delete it to run the embedded default stack.");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-        "image-map: {postgres: ''}                    | image-map.postgres",
-        "images: ['Not An Image']                     | images[0]",
-        "services: {postgres: {service-name: Orders}} | services.postgres.service-name",
-        "services: {postgres: {database: 'a-b'}}      | services.postgres.database",
-        "policies: {guardrails: {probes: Block}}      | policies.guardrails.probes",
-    })
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "image-map: {postgres: ''}                    | image-map.postgres",
+          "images: ['Not An Image']                     | images[0]",
+          "services: {postgres: {service-name: Orders}} | services.postgres.service-name",
+          "services: {postgres: {database: 'a-b'}}      | services.postgres.database",
+          "policies: {guardrails: {probes: Block}}      | policies.guardrails.probes",
+        })
     void bad_values_are_reported_against_their_key(String line, String key) {
       StackFileException e = failure("version: 1\n" + line + "\n");
 
@@ -334,7 +374,8 @@ class StackLoaderTest {
     void a_file_that_cannot_be_read_is_reported() {
       assertThatThrownBy(() -> StackLoader.load(dir.resolve("missing.yaml")))
           .isInstanceOf(StackFileException.class)
-          .hasMessageStartingWith(dir.resolve("missing.yaml") + ": cannot be read (NoSuchFileException");
+          .hasMessageStartingWith(
+              dir.resolve("missing.yaml") + ": cannot be read (NoSuchFileException");
     }
   }
 }

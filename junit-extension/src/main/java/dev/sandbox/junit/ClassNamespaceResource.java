@@ -21,16 +21,28 @@ final class ClassNamespaceResource implements AutoCloseable {
     this.namespace = namespace;
   }
 
-  static ClassNamespaceResource create(SharedSandbox shared, Settings settings, Class<?> testClass) {
+  static ClassNamespaceResource create(
+      SharedSandbox shared, Settings settings, Class<?> testClass) {
     String base = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
     base = base.substring(0, Math.min(40, base.length())).replaceAll("^-+|-+$", "");
     String name = "t-" + base + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36 * 36), 36);
     Path workingDirectory = Path.of("").toAbsolutePath();
-    List<Path> manifests = Arrays.stream(settings.annotation().manifests()).map(workingDirectory::resolve).toList();
-    shared.sandbox().client().resource(new NamespaceBuilder().withNewMetadata().withName(name)
-        .addToLabels("app.kubernetes.io/managed-by", "sandbox").addToLabels("sandbox.dev/test-class", base).endMetadata().build())
+    List<Path> manifests =
+        Arrays.stream(settings.annotation().manifests()).map(workingDirectory::resolve).toList();
+    shared
+        .sandbox()
+        .client()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels("app.kubernetes.io/managed-by", "sandbox")
+                .addToLabels("sandbox.dev/test-class", base)
+                .endMetadata()
+                .build())
         .create();
-    ClassNamespaceResource resource = new ClassNamespaceResource(shared, new ClusterNamespace(name));
+    ClassNamespaceResource resource =
+        new ClassNamespaceResource(shared, new ClusterNamespace(name));
     try {
       shared.engine().applyInto(shared.stack(), name, manifests, dev.sandbox.ProgressListener.NONE);
     } catch (RuntimeException e) {

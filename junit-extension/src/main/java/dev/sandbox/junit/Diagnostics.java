@@ -24,32 +24,63 @@ final class Diagnostics {
   private Diagnostics() {}
 
   static void write(KubernetesClient client, Optional<String> namespace, Path folder) {
-    List<String> namespaces = namespace.map(List::of).orElseGet(() -> client.namespaces().list().getItems().stream()
-        .map(Namespace::getMetadata).map(m -> m.getName()).filter(n -> !SYSTEM.contains(n)).toList());
+    List<String> namespaces =
+        namespace
+            .map(List::of)
+            .orElseGet(
+                () ->
+                    client.namespaces().list().getItems().stream()
+                        .map(Namespace::getMetadata)
+                        .map(m -> m.getName())
+                        .filter(n -> !SYSTEM.contains(n))
+                        .toList());
     try {
       Files.createDirectories(folder.resolve("logs"));
       StringBuilder events = new StringBuilder();
       StringBuilder pods = new StringBuilder();
       for (String ns : namespaces) {
         List<Event> list = new ArrayList<>(client.v1().events().inNamespace(ns).list().getItems());
-        list.sort(Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
+        list.sort(
+            Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
         for (Event e : list) {
-          events.append(String.format("%s %s %s %s/%s: %s%n", e.getLastTimestamp(), ns, e.getType(),
-              e.getInvolvedObject().getKind(), e.getInvolvedObject().getName(), e.getMessage()));
+          events.append(
+              String.format(
+                  "%s %s %s %s/%s: %s%n",
+                  e.getLastTimestamp(),
+                  ns,
+                  e.getType(),
+                  e.getInvolvedObject().getKind(),
+                  e.getInvolvedObject().getName(),
+                  e.getMessage()));
         }
         for (Pod pod : client.pods().inNamespace(ns).list().getItems()) {
-          pods.append("# ").append(ns).append('/').append(pod.getMetadata().getName()).append('\n')
-              .append(client.getKubernetesSerialization().asYaml(pod.getStatus())).append('\n');
+          pods.append("# ")
+              .append(ns)
+              .append('/')
+              .append(pod.getMetadata().getName())
+              .append('\n')
+              .append(client.getKubernetesSerialization().asYaml(pod.getStatus()))
+              .append('\n');
           if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
             for (ContainerStatus status : pod.getStatus().getContainerStatuses()) {
               String log;
               try {
-                log = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).inContainer(status.getName())
-                    .tailingLines(200).getLog();
+                log =
+                    client
+                        .pods()
+                        .inNamespace(ns)
+                        .withName(pod.getMetadata().getName())
+                        .inContainer(status.getName())
+                        .tailingLines(200)
+                        .getLog();
               } catch (KubernetesClientException e) {
                 log = "(no log: " + e.getMessage() + ")";
               }
-              Files.writeString(folder.resolve("logs").resolve(ns + "_" + pod.getMetadata().getName() + "_" + status.getName() + ".log"),
+              Files.writeString(
+                  folder
+                      .resolve("logs")
+                      .resolve(
+                          ns + "_" + pod.getMetadata().getName() + "_" + status.getName() + ".log"),
                   log == null ? "" : log);
             }
           }

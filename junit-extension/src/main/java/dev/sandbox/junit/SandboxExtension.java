@@ -26,29 +26,44 @@ import org.junit.platform.commons.support.AnnotationSupport;
 import org.testcontainers.DockerClientFactory;
 
 /**
- * The extension behind {@link WithCluster}. Package-private, like JUnit's own {@code TempDirectory}:
- * users meet it only through the annotation.
+ * The extension behind {@link WithCluster}. Package-private, like JUnit's own {@code
+ * TempDirectory}: users meet it only through the annotation.
  */
 final class SandboxExtension
-    implements ExecutionCondition, BeforeAllCallback, TestInstancePostProcessor, ParameterResolver, TestExecutionExceptionHandler {
+    implements ExecutionCondition,
+        BeforeAllCallback,
+        TestInstancePostProcessor,
+        ParameterResolver,
+        TestExecutionExceptionHandler {
 
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SandboxExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(SandboxExtension.class);
   private static final List<Class<?>> SUPPORTED =
-      List.of(Sandbox.class, KubernetesClient.class, PostgresEndpoint.class, RabbitEndpoint.class, ClusterNamespace.class);
+      List.of(
+          Sandbox.class,
+          KubernetesClient.class,
+          PostgresEndpoint.class,
+          RabbitEndpoint.class,
+          ClusterNamespace.class);
 
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-    boolean available = context.getRoot().getStore(NAMESPACE)
-        .computeIfAbsent("docker-available", key -> dockerAvailable(), Boolean.class);
+    boolean available =
+        context
+            .getRoot()
+            .getStore(NAMESPACE)
+            .computeIfAbsent("docker-available", key -> dockerAvailable(), Boolean.class);
     if (available) {
       return ConditionEvaluationResult.enabled("a Docker engine answers");
     }
     if (Settings.ci() || Boolean.getBoolean("sandbox.requireDocker")) {
-      throw new ExtensionConfigurationException("@WithCluster needs a Docker engine and none answered. In CI a missing"
-          + " engine is a failure, not a skip: start dockerd or set DOCKER_HOST, then run `sandbox doctor`.");
+      throw new ExtensionConfigurationException(
+          "@WithCluster needs a Docker engine and none answered. In CI a missing"
+              + " engine is a failure, not a skip: start dockerd or set DOCKER_HOST, then run `sandbox doctor`.");
     }
-    return ConditionEvaluationResult.disabled("No Docker engine answered: skipping @WithCluster tests."
-        + " Start Docker (or set DOCKER_HOST) to run them; `sandbox doctor` says what is missing.");
+    return ConditionEvaluationResult.disabled(
+        "No Docker engine answered: skipping @WithCluster tests."
+            + " Start Docker (or set DOCKER_HOST) to run them; `sandbox doctor` says what is missing.");
   }
 
   private static boolean dockerAvailable() {
@@ -69,30 +84,44 @@ final class SandboxExtension
   }
 
   @Override
-  public void postProcessTestInstance(Object instance, ExtensionContext context) throws IllegalAccessException {
-    for (Class<?> type = instance.getClass(); type != null && type != Object.class; type = type.getSuperclass()) {
+  public void postProcessTestInstance(Object instance, ExtensionContext context)
+      throws IllegalAccessException {
+    for (Class<?> type = instance.getClass();
+        type != null && type != Object.class;
+        type = type.getSuperclass()) {
       for (Field field : type.getDeclaredFields()) {
         if (!field.isAnnotationPresent(InjectSandbox.class)) {
           continue;
         }
         if (Modifier.isStatic(field.getModifiers()) || Modifier.isFinal(field.getModifiers())) {
-          throw new ExtensionConfigurationException("@InjectSandbox field " + type.getSimpleName() + "." + field.getName()
-              + " must be neither static nor final.");
+          throw new ExtensionConfigurationException(
+              "@InjectSandbox field "
+                  + type.getSimpleName()
+                  + "."
+                  + field.getName()
+                  + " must be neither static nor final.");
         }
         field.setAccessible(true);
-        field.set(instance, resolve(field.getType(), type.getSimpleName() + "." + field.getName(), context));
+        field.set(
+            instance,
+            resolve(field.getType(), type.getSimpleName() + "." + field.getName(), context));
       }
     }
   }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return SUPPORTED.contains(parameter.getParameter().getType()) || parameter.isAnnotated(InjectSandbox.class);
+    return SUPPORTED.contains(parameter.getParameter().getType())
+        || parameter.isAnnotated(InjectSandbox.class);
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    String name = parameter.getDeclaringExecutable().getName() + "(" + parameter.getParameter().getName() + ")";
+    String name =
+        parameter.getDeclaringExecutable().getName()
+            + "("
+            + parameter.getParameter().getName()
+            + ")";
     try {
       return resolve(parameter.getParameter().getType(), name, context);
     } catch (ExtensionConfigurationException e) {
@@ -110,34 +139,63 @@ final class SandboxExtension
       return sandbox.client();
     }
     if (type == PostgresEndpoint.class) {
-      return sandbox.postgres().orElseThrow(() -> new ExtensionConfigurationException(where
-          + " asks for PostgreSQL, but the stack disables it (services.postgres.enabled: false)."));
+      return sandbox
+          .postgres()
+          .orElseThrow(
+              () ->
+                  new ExtensionConfigurationException(
+                      where
+                          + " asks for PostgreSQL, but the stack disables it (services.postgres.enabled: false)."));
     }
     if (type == RabbitEndpoint.class) {
-      return sandbox.rabbitmq().orElseThrow(() -> new ExtensionConfigurationException(where
-          + " asks for RabbitMQ, but the stack disables it (services.rabbitmq.enabled: false)."));
+      return sandbox
+          .rabbitmq()
+          .orElseThrow(
+              () ->
+                  new ExtensionConfigurationException(
+                      where
+                          + " asks for RabbitMQ, but the stack disables it (services.rabbitmq.enabled: false)."));
     }
     if (type == ClusterNamespace.class) {
-      return Optional.ofNullable(classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
+      return Optional.ofNullable(
+              classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
           .map(ClassNamespaceResource::namespace)
-          .orElseThrow(() -> new ExtensionConfigurationException(where
-              + " asks for a ClusterNamespace, but the class does not have one: use @WithCluster(namespacePerClass = true)."));
+          .orElseThrow(
+              () ->
+                  new ExtensionConfigurationException(
+                      where
+                          + " asks for a ClusterNamespace, but the class does not have one: use @WithCluster(namespacePerClass = true)."));
     }
-    throw new ExtensionConfigurationException(where + " has type " + type.getName() + ", which @WithCluster cannot inject."
-        + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.");
+    throw new ExtensionConfigurationException(
+        where
+            + " has type "
+            + type.getName()
+            + ", which @WithCluster cannot inject."
+            + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.");
   }
 
   @Override
-  public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
-    Optional<SharedSandbox> shared = Optional.ofNullable(
-        context.getRoot().getStore(NAMESPACE).get(settings(context).key(), SharedSandbox.class));
+  public void handleTestExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    Optional<SharedSandbox> shared =
+        Optional.ofNullable(
+            context
+                .getRoot()
+                .getStore(NAMESPACE)
+                .get(settings(context).key(), SharedSandbox.class));
     if (shared.isEmpty()) {
       throw failure;
     }
-    Optional<String> namespace = Optional.ofNullable(classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
-        .map(r -> r.namespace().name());
-    Path folder = Path.of("target", "sandbox-reports", context.getRequiredTestClass().getName(),
-        context.getRequiredTestMethod().getName());
+    Optional<String> namespace =
+        Optional.ofNullable(
+                classStore(context).get(ClassNamespaceResource.class, ClassNamespaceResource.class))
+            .map(r -> r.namespace().name());
+    Path folder =
+        Path.of(
+            "target",
+            "sandbox-reports",
+            context.getRequiredTestClass().getName(),
+            context.getRequiredTestMethod().getName());
     String note;
     try {
       Diagnostics.write(shared.get().sandbox().client(), namespace, folder);
@@ -145,24 +203,42 @@ final class SandboxExtension
     } catch (RuntimeException e) {
       note = "Sandbox diagnostics could not be collected: " + e.getMessage();
     }
-    String message = (failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage()) + "\n" + note;
-    Throwable annotated = failure instanceof AssertionError ? new AssertionError(message, failure)
-        : new SandboxTestFailure(message, failure);
+    String message =
+        (failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage())
+            + "\n"
+            + note;
+    Throwable annotated =
+        failure instanceof AssertionError
+            ? new AssertionError(message, failure)
+            : new SandboxTestFailure(message, failure);
     annotated.setStackTrace(failure.getStackTrace());
     throw annotated;
   }
 
   private static SharedSandbox shared(ExtensionContext context) {
     Settings settings = settings(context);
-    return context.getRoot().getStore(NAMESPACE).computeIfAbsent(settings.key(), key -> {
-      SandboxEngine engine = new SandboxEngine(SandboxConfig.fromEnvironment(System.getenv(), Settings.home()), Settings.stateRoot());
-      return SharedSandbox.start(engine, settings.stack(), settings.persistent());
-    }, SharedSandbox.class);
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .computeIfAbsent(
+            settings.key(),
+            key -> {
+              SandboxEngine engine =
+                  new SandboxEngine(
+                      SandboxConfig.fromEnvironment(System.getenv(), Settings.home()),
+                      Settings.stateRoot());
+              return SharedSandbox.start(engine, settings.stack(), settings.persistent());
+            },
+            SharedSandbox.class);
   }
 
-  private static void classNamespace(ExtensionContext context, SharedSandbox shared, Settings settings) {
-    classStore(context).computeIfAbsent(ClassNamespaceResource.class,
-        key -> ClassNamespaceResource.create(shared, settings, context.getRequiredTestClass()), ClassNamespaceResource.class);
+  private static void classNamespace(
+      ExtensionContext context, SharedSandbox shared, Settings settings) {
+    classStore(context)
+        .computeIfAbsent(
+            ClassNamespaceResource.class,
+            key -> ClassNamespaceResource.create(shared, settings, context.getRequiredTestClass()),
+            ClassNamespaceResource.class);
   }
 
   private static ExtensionContext.Store classStore(ExtensionContext context) {
@@ -175,9 +251,18 @@ final class SandboxExtension
 
   static Settings settings(ExtensionContext context) {
     Class<?> testClass = context.getRequiredTestClass();
-    WithCluster annotation = AnnotationSupport.findAnnotation(testClass, WithCluster.class)
-        .or(() -> context.getParent().flatMap(p -> p.getTestClass()).flatMap(c -> AnnotationSupport.findAnnotation(c, WithCluster.class)))
-        .orElseThrow(() -> new ExtensionConfigurationException(testClass.getName() + " is not annotated with @WithCluster."));
+    WithCluster annotation =
+        AnnotationSupport.findAnnotation(testClass, WithCluster.class)
+            .or(
+                () ->
+                    context
+                        .getParent()
+                        .flatMap(p -> p.getTestClass())
+                        .flatMap(c -> AnnotationSupport.findAnnotation(c, WithCluster.class)))
+            .orElseThrow(
+                () ->
+                    new ExtensionConfigurationException(
+                        testClass.getName() + " is not annotated with @WithCluster."));
     return Settings.of(annotation);
   }
 

@@ -15,19 +15,37 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
 
   static Settings of(WithCluster annotation) {
     Path workingDirectory = Path.of("").toAbsolutePath();
-    Stack stack = annotation.stack().isEmpty() ? StackLoader.forDirectory(workingDirectory)
-        : StackLoader.load(workingDirectory.resolve(annotation.stack()));
+    Stack stack =
+        annotation.stack().isEmpty()
+            ? StackLoader.forDirectory(workingDirectory)
+            : StackLoader.load(workingDirectory.resolve(annotation.stack()));
     if (!annotation.readinessTimeout().isEmpty()) {
-      stack = new Stack(stack.name(), stack.source(), stack.hash(), stack.k3s(), stack.manifests(), stack.images(),
-          stack.postgres(), stack.rabbitmq(), stack.policies(), stack.monitoring(), stack.imageMap(),
-          new Stack.Readiness(duration(annotation.readinessTimeout())));
+      stack =
+          new Stack(
+              stack.name(),
+              stack.source(),
+              stack.hash(),
+              stack.k3s(),
+              stack.manifests(),
+              stack.images(),
+              stack.postgres(),
+              stack.rabbitmq(),
+              stack.policies(),
+              stack.monitoring(),
+              stack.imageMap(),
+              new Stack.Readiness(duration(annotation.readinessTimeout())));
     }
     return new Settings(annotation, stack, annotation.reuse() && !ci());
   }
 
   /** One sandbox per distinct stack per JVM. */
   String key() {
-    return "sandbox:" + stack.name() + ":" + stack.hash() + ":" + stack.readiness().timeout().toSeconds();
+    return "sandbox:"
+        + stack.name()
+        + ":"
+        + stack.hash()
+        + ":"
+        + stack.readiness().timeout().toSeconds();
   }
 
   static boolean ci() {
@@ -47,12 +65,15 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
   private static Duration duration(String value) {
     Matcher matcher = DURATION.matcher(value);
     if (!matcher.matches() || value.isEmpty()) {
-      throw new ExtensionConfigurationException("@WithCluster(readinessTimeout = \"" + value
-          + "\") is not a duration; write for example 90s or 5m.");
+      throw new ExtensionConfigurationException(
+          "@WithCluster(readinessTimeout = \""
+              + value
+              + "\") is not a duration; write for example 90s or 5m.");
     }
-    long seconds = (matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600)
-        + (matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60)
-        + (matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3)));
+    long seconds =
+        (matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600)
+            + (matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60)
+            + (matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3)));
     return Duration.ofSeconds(seconds);
   }
 }

@@ -29,8 +29,17 @@ final class SharedSandbox implements AutoCloseable {
   }
 
   static SharedSandbox start(SandboxEngine engine, Stack stack, boolean persistent) {
-    ProgressListener log = event -> logger.info("sandbox {}: {} {} {}", stack.name(), event.component(), event.phase(), event.message());
-    Sandbox sandbox = engine.up(stack, UpOptions.defaults().withReuse(persistent).withPersistent(persistent), log);
+    ProgressListener log =
+        event ->
+            logger.info(
+                "sandbox {}: {} {} {}",
+                stack.name(),
+                event.component(),
+                event.phase(),
+                event.message());
+    Sandbox sandbox =
+        engine.up(
+            stack, UpOptions.defaults().withReuse(persistent).withPersistent(persistent), log);
     return new SharedSandbox(engine, stack, sandbox, persistent);
   }
 

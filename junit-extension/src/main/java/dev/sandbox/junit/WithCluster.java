@@ -58,9 +58,15 @@ public @interface WithCluster {
    */
   boolean namespacePerClass() default false;
 
-  /** Manifests (files or folders, relative to the working directory) applied into the class namespace. */
+  /**
+   * Manifests (files or folders, relative to the working directory) applied into the class
+   * namespace.
+   */
   String[] manifests() default {};
 
-  /** Readiness timeout such as {@code 90s} or {@code 5m}; empty: the stack's {@code readiness.timeout}. */
+  /**
+   * Readiness timeout such as {@code 90s} or {@code 5m}; empty: the stack's {@code
+   * readiness.timeout}.
+   */
   String readinessTimeout() default "";
 }

@@ -15,15 +15,26 @@ final class Cli {
     cli.setErr(err);
     cli.setExecutionExceptionHandler(new ErrorHandler());
     cli.setExitCodeExceptionMapper(error -> ErrorHandler.codeFor(error).code());
-    cli.setParameterExceptionHandler((error, args) -> {
-      CommandLine command = error.getCommandLine();
-      command.getErr().println(command.getColorScheme().errorText("error: " + error.getMessage()));
-      if (!CommandLine.UnmatchedArgumentException.printSuggestions(error, command.getErr())) {
-        command.getErr().println("See `" + command.getCommandSpec().qualifiedName() + " --help`.");
-      }
-      return ExitCode.USAGE.code();
-    });
-    cli.getCommandSpec().usageMessage().footer(String.format(String.join("%n", cli.getCommandSpec().usageMessage().footer()), ExitCode.help()).split("\n"));
+    cli.setParameterExceptionHandler(
+        (error, args) -> {
+          CommandLine command = error.getCommandLine();
+          command
+              .getErr()
+              .println(command.getColorScheme().errorText("error: " + error.getMessage()));
+          if (!CommandLine.UnmatchedArgumentException.printSuggestions(error, command.getErr())) {
+            command
+                .getErr()
+                .println("See `" + command.getCommandSpec().qualifiedName() + " --help`.");
+          }
+          return ExitCode.USAGE.code();
+        });
+    cli.getCommandSpec()
+        .usageMessage()
+        .footer(
+            String.format(
+                    String.join("%n", cli.getCommandSpec().usageMessage().footer()),
+                    ExitCode.help())
+                .split("\n"));
     cli.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
     return cli;
   }

@@ -17,9 +17,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true,
-    description = "Check that this machine can run the sandbox: Docker engine and API version, cgroups,"
-        + " memory, disk, images present or mappable; says what to do about each problem.")
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check that this machine can run the sandbox: Docker engine and API version, cgroups,"
+            + " memory, disk, images present or mappable; says what to do about each problem.")
 final class DoctorCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;
@@ -43,20 +46,43 @@ final class DoctorCommand implements Callable<Integer> {
     if (docker) {
       var info = DockerClientFactory.instance().getInfo();
       var version = DockerClientFactory.instance().client().versionCmd().exec();
-      check(out, true, "Docker engine", version.getVersion() + ", API " + version.getApiVersion(), null);
+      check(
+          out,
+          true,
+          "Docker engine",
+          version.getVersion() + ", API " + version.getApiVersion(),
+          null);
       String cgroup = info.getRawValues().getOrDefault("CgroupVersion", "?").toString();
-      check(out, true, "cgroups", "v" + cgroup + " (" + info.getRawValues().getOrDefault("CgroupDriver", "?") + " driver)", null);
+      check(
+          out,
+          true,
+          "cgroups",
+          "v" + cgroup + " (" + info.getRawValues().getOrDefault("CgroupDriver", "?") + " driver)",
+          null);
       long memory = info.getMemTotal() == null ? 0 : info.getMemTotal();
-      check(out, memory >= 4L << 30, "memory", memory / (1 << 20) + " MiB for containers",
+      check(
+          out,
+          memory >= 4L << 30,
+          "memory",
+          memory / (1 << 20) + " MiB for containers",
           "give Docker at least 4 GiB (k3s, PostgreSQL and RabbitMQ together use about 1.5 GiB)");
     } else {
-      check(out, false, "Docker engine", "not reachable",
+      check(
+          out,
+          false,
+          "Docker engine",
+          "not reachable",
           "start Docker (`sudo systemctl start docker`, or `dockerd &`), or set DOCKER_HOST");
     }
     try {
       FileStore store = Files.getFileStore(env.home());
       long free = store.getUsableSpace();
-      check(out, free >= 5L << 30, "disk", free / (1 << 30) + " GiB free in " + env.home(), "free at least 5 GiB");
+      check(
+          out,
+          free >= 5L << 30,
+          "disk",
+          free / (1 << 30) + " GiB free in " + env.home(),
+          "free at least 5 GiB");
     } catch (IOException e) {
       check(out, false, "disk", e.getMessage(), "check " + env.home());
     }
@@ -76,16 +102,30 @@ final class DoctorCommand implements Callable<Integer> {
         continue;
       }
       boolean present = present(image);
-      check(out, present || !config.offline(), "image", label + (present ? " present" : " not present locally"),
+      check(
+          out,
+          present || !config.offline(),
+          "image",
+          label + (present ? " present" : " not present locally"),
           "build or load it, or map it in ~/.sandbox/config.yaml under image-map (offline mode never pulls)");
     }
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      check(out, true, "ports", "loopback ports can be bound (e.g. " + socket.getLocalPort() + ")", null);
+      check(
+          out,
+          true,
+          "ports",
+          "loopback ports can be bound (e.g. " + socket.getLocalPort() + ")",
+          null);
     } catch (IOException e) {
       check(out, false, "ports", e.getMessage(), "check local firewall rules for 127.0.0.1");
     }
-    check(out, true, "config", config.source().map(Object::toString).orElse("no user config (~/.sandbox/config.yaml)")
-        + (config.offline() ? ", offline" : ""), null);
+    check(
+        out,
+        true,
+        "config",
+        config.source().map(Object::toString).orElse("no user config (~/.sandbox/config.yaml)")
+            + (config.offline() ? ", offline" : ""),
+        null);
     out.println();
     out.println(problems.isEmpty() ? "No problems found." : problems.size() + " problem(s) found.");
     return problems.isEmpty() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();

@@ -9,9 +9,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "down", mixinStandardHelpOptions = true,
-    description = "Remove the sandbox: its containers, network, state folder, merged kube context and, unless"
-        + " --keep-data, its data volumes.",
+@Command(
+    name = "down",
+    mixinStandardHelpOptions = true,
+    description =
+        "Remove the sandbox: its containers, network, state folder, merged kube context and, unless"
+            + " --keep-data, its data volumes.",
     footerHeading = "%nExamples:%n",
     footer = {"  sandbox down", "  sandbox down --keep-data --name orders"})
 final class DownCommand implements Callable<Integer> {
@@ -20,7 +23,9 @@ final class DownCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--keep-data", description = "Keep the PostgreSQL and RabbitMQ data volumes (and their credentials).")
+  @Option(
+      names = "--keep-data",
+      description = "Keep the PostgreSQL and RabbitMQ data volumes (and their credentials).")
   boolean keepData;
 
   @Override

@@ -13,9 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "env", mixinStandardHelpOptions = true,
-    description = {"Print shell `export` lines to reach the sandbox: KUBECONFIG, the PostgreSQL JDBC/URL",
-        "and the AMQP URL. They contain the generated passwords: this command is how you ask for them."},
+@Command(
+    name = "env",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print shell `export` lines to reach the sandbox: KUBECONFIG, the PostgreSQL JDBC/URL",
+      "and the AMQP URL. They contain the generated passwords: this command is how you ask for them."
+    },
     footerHeading = "%nExamples:%n",
     footer = {"  eval \"$(sandbox env)\" && psql \"$DATABASE_URL\"", "  sandbox env --json"})
 final class EnvCommand implements Callable<Integer> {
@@ -31,19 +35,36 @@ final class EnvCommand implements Callable<Integer> {
     Map<String, String> vars = new LinkedHashMap<>();
     vars.put("KUBECONFIG", sandbox.kubeconfigPath().toString());
     vars.put("SANDBOX_NAME", sandbox.name());
-    sandbox.postgres().ifPresent(pg -> {
-      vars.put("SANDBOX_POSTGRES_JDBC_URL", pg.jdbcUrl());
-      vars.put("DATABASE_URL", "postgresql://" + pg.username() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/" + pg.database());
-      vars.put("PGHOST", pg.host());
-      vars.put("PGPORT", String.valueOf(pg.port()));
-      vars.put("PGDATABASE", pg.database());
-      vars.put("PGUSER", pg.username());
-      vars.put("PGPASSWORD", pg.password());
-    });
-    sandbox.rabbitmq().ifPresent(mq -> {
-      vars.put("AMQP_URL", mq.amqpUri());
-      vars.put("SANDBOX_RABBITMQ_MANAGEMENT_URL", mq.managementUrl());
-    });
+    sandbox
+        .postgres()
+        .ifPresent(
+            pg -> {
+              vars.put("SANDBOX_POSTGRES_JDBC_URL", pg.jdbcUrl());
+              vars.put(
+                  "DATABASE_URL",
+                  "postgresql://"
+                      + pg.username()
+                      + ":"
+                      + pg.password()
+                      + "@"
+                      + pg.host()
+                      + ":"
+                      + pg.port()
+                      + "/"
+                      + pg.database());
+              vars.put("PGHOST", pg.host());
+              vars.put("PGPORT", String.valueOf(pg.port()));
+              vars.put("PGDATABASE", pg.database());
+              vars.put("PGUSER", pg.username());
+              vars.put("PGPASSWORD", pg.password());
+            });
+    sandbox
+        .rabbitmq()
+        .ifPresent(
+            mq -> {
+              vars.put("AMQP_URL", mq.amqpUri());
+              vars.put("SANDBOX_RABBITMQ_MANAGEMENT_URL", mq.managementUrl());
+            });
     return vars;
   }
 
@@ -54,9 +75,12 @@ final class EnvCommand implements Callable<Integer> {
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       Map<String, String> vars = variables(sandbox);
       if (json) {
-        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(vars));
+        out.println(
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(vars));
       } else {
-        vars.forEach((key, value) -> out.println("export " + key + "='" + value.replace("'", "'\\''") + "'"));
+        vars.forEach(
+            (key, value) ->
+                out.println("export " + key + "='" + value.replace("'", "'\\''") + "'"));
       }
     }
     return ExitCode.OK.code();

@@ -14,8 +14,11 @@ import java.util.Map;
 record Environment(Map<String, String> env, Path home, Path workingDirectory, boolean terminal) {
 
   static Environment system() {
-    return new Environment(System.getenv(), Path.of(System.getProperty("user.home")),
-        Path.of("").toAbsolutePath(), System.console() != null && System.getenv("CI") == null);
+    return new Environment(
+        System.getenv(),
+        Path.of(System.getProperty("user.home")),
+        Path.of("").toAbsolutePath(),
+        System.console() != null && System.getenv("CI") == null);
   }
 
   /** CI is set: never reuse, always clean up, plain output. */
@@ -37,14 +40,19 @@ record Environment(Map<String, String> env, Path home, Path workingDirectory, bo
     return new SandboxEngine(config(), stateRoot());
   }
 
-  /** Precedence: -f flag > SANDBOX_FILE > ./sandbox.yaml > embedded default; --name > SANDBOX_NAME > stack. */
+  /**
+   * Precedence: -f flag > SANDBOX_FILE > ./sandbox.yaml > embedded default; --name > SANDBOX_NAME >
+   * stack.
+   */
   Stack stack(GlobalOptions options) {
     Path file = options.file;
     if (file == null && env.get("SANDBOX_FILE") != null && !env.get("SANDBOX_FILE").isBlank()) {
       file = Path.of(env.get("SANDBOX_FILE"));
     }
-    Stack stack = file != null ? StackLoader.load(workingDirectory.resolve(file))
-        : StackLoader.forDirectory(workingDirectory);
+    Stack stack =
+        file != null
+            ? StackLoader.load(workingDirectory.resolve(file))
+            : StackLoader.forDirectory(workingDirectory);
     String name = name(options, stack);
     return name.equals(stack.name()) ? stack : stack.withName(name);
   }

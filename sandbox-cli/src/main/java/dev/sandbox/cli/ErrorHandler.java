@@ -8,7 +8,8 @@ import picocli.CommandLine;
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
   static ExitCode codeFor(Throwable error) {
-    if (error instanceof SandboxException.DockerUnavailable || error instanceof SandboxException.ServiceStartup
+    if (error instanceof SandboxException.DockerUnavailable
+        || error instanceof SandboxException.ServiceStartup
         || error instanceof SandboxException.ImageUnavailable) {
       return ExitCode.NOT_READY;
     }
@@ -19,9 +20,12 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
   }
 
   @Override
-  public int handleExecutionException(Exception error, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-    boolean verbose = parseResult.hasMatchedOption("--verbose") || parseResult.subcommands().stream()
-        .anyMatch(sub -> sub.hasMatchedOption("--verbose"));
+  public int handleExecutionException(
+      Exception error, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+    boolean verbose =
+        parseResult.hasMatchedOption("--verbose")
+            || parseResult.subcommands().stream()
+                .anyMatch(sub -> sub.hasMatchedOption("--verbose"));
     var err = commandLine.getErr();
     var scheme = commandLine.getColorScheme();
     String prefix = scheme.errorText("error: ").toString();

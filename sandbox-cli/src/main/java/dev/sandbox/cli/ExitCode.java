@@ -5,7 +5,8 @@ public enum ExitCode {
   OK(0, "success"),
   FAILURE(1, "the command failed (bad stack file, rejected manifest, ...)"),
   USAGE(2, "usage error: unknown command or option, bad argument"),
-  NOT_READY(3, "the environment is not ready: no Docker engine, a service or workload not ready in time"),
+  NOT_READY(
+      3, "the environment is not ready: no Docker engine, a service or workload not ready in time"),
   NOT_FOUND(4, "no sandbox of that name is running");
 
   final int code;

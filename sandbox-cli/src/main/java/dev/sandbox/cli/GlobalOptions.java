@@ -7,11 +7,16 @@ import picocli.CommandLine.Option;
 /** Options every command shares: stack selection and verbosity. */
 final class GlobalOptions {
 
-  @Option(names = {"-f", "--file"}, paramLabel = "FILE",
-      description = "Stack file. Default: ./sandbox.yaml if present, else the embedded default stack.")
+  @Option(
+      names = {"-f", "--file"},
+      paramLabel = "FILE",
+      description =
+          "Stack file. Default: ./sandbox.yaml if present, else the embedded default stack.")
   Path file;
 
-  @Option(names = "--name", paramLabel = "NAME",
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
       description = "Sandbox name. Default: the stack's name (the embedded default is 'sandbox').")
   String name;
 
@@ -19,11 +24,13 @@ final class GlobalOptions {
   Verbosity verbosity = new Verbosity();
 
   static final class Verbosity {
-    @Option(names = {"-v", "--verbose"},
+    @Option(
+        names = {"-v", "--verbose"},
         description = "Show each step, debug logs, and stack traces of errors.")
     boolean verbose;
 
-    @Option(names = {"-q", "--quiet"},
+    @Option(
+        names = {"-q", "--quiet"},
         description = "Print only results and errors.")
     boolean quiet;
   }

@@ -14,26 +14,36 @@ final class JsonShapes {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("name", status.name());
     json.put("running", status.running());
-    json.put("components", status.components().stream().map(c -> {
-      Map<String, Object> component = new LinkedHashMap<>();
-      component.put("name", c.name());
-      component.put("state", c.state());
-      component.put("image", c.image());
-      Map<String, Integer> ports = new LinkedHashMap<>();
-      c.ports().forEach((inside, host) -> ports.put(String.valueOf(inside), host));
-      component.put("ports", ports);
-      return component;
-    }).toList());
-    json.put("workloads", status.workloads().stream().map(w -> {
-      Map<String, Object> workload = new LinkedHashMap<>();
-      workload.put("kind", w.kind());
-      workload.put("namespace", w.namespace());
-      workload.put("name", w.name());
-      workload.put("ready", w.ready());
-      workload.put("desired", w.desired());
-      workload.put("restarts", w.restarts());
-      return workload;
-    }).toList());
+    json.put(
+        "components",
+        status.components().stream()
+            .map(
+                c -> {
+                  Map<String, Object> component = new LinkedHashMap<>();
+                  component.put("name", c.name());
+                  component.put("state", c.state());
+                  component.put("image", c.image());
+                  Map<String, Integer> ports = new LinkedHashMap<>();
+                  c.ports().forEach((inside, host) -> ports.put(String.valueOf(inside), host));
+                  component.put("ports", ports);
+                  return component;
+                })
+            .toList());
+    json.put(
+        "workloads",
+        status.workloads().stream()
+            .map(
+                w -> {
+                  Map<String, Object> workload = new LinkedHashMap<>();
+                  workload.put("kind", w.kind());
+                  workload.put("namespace", w.namespace());
+                  workload.put("name", w.name());
+                  workload.put("ready", w.ready());
+                  workload.put("desired", w.desired());
+                  workload.put("restarts", w.restarts());
+                  return workload;
+                })
+            .toList());
     json.put("clusterError", status.clusterError());
     return json;
   }

@@ -57,7 +57,8 @@ final class KubeContexts {
     String entry = "sandbox-" + name;
     boolean removed = false;
     for (String section : SECTIONS) {
-      removed |= list(config, section).removeIf(item -> entry.equals(((Map<?, ?>) item).get("name")));
+      removed |=
+          list(config, section).removeIf(item -> entry.equals(((Map<?, ?>) item).get("name")));
     }
     if (entry.equals(config.get("current-context"))) {
       config.put("current-context", "");
@@ -98,7 +99,9 @@ final class KubeContexts {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> parse(String yaml) {
     Object loaded = new Load(LoadSettings.builder().build()).loadFromString(yaml);
-    return loaded instanceof Map<?, ?> map ? new LinkedHashMap<>((Map<String, Object>) map) : new LinkedHashMap<>();
+    return loaded instanceof Map<?, ?> map
+        ? new LinkedHashMap<>((Map<String, Object>) map)
+        : new LinkedHashMap<>();
   }
 
   private static void write(Path file, Map<String, Object> config) {

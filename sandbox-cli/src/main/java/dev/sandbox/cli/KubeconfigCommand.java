@@ -9,12 +9,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "kubeconfig", mixinStandardHelpOptions = true,
-    description = {"Print the sandbox's kubeconfig (it holds a client key), or merge it into ~/.kube/config",
-        "as context sandbox-<name>; `sandbox down` removes the merged context again."},
+@Command(
+    name = "kubeconfig",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print the sandbox's kubeconfig (it holds a client key), or merge it into ~/.kube/config",
+      "as context sandbox-<name>; `sandbox down` removes the merged context again."
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  sandbox kubeconfig > /tmp/kc && KUBECONFIG=/tmp/kc kubectl get pods -A",
-        "  sandbox kubeconfig --merge && kubectl --context sandbox-sandbox get nodes"})
+    footer = {
+      "  sandbox kubeconfig > /tmp/kc && KUBECONFIG=/tmp/kc kubectl get pods -A",
+      "  sandbox kubeconfig --merge && kubectl --context sandbox-sandbox get nodes"
+    })
 final class KubeconfigCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;
@@ -32,7 +38,12 @@ final class KubeconfigCommand implements Callable<Integer> {
       if (merge) {
         KubeContexts.merge(env.home(), sandbox.name(), sandbox.kubeconfig());
         if (!global.quiet()) {
-          out.println("Merged context sandbox-" + sandbox.name() + " into " + KubeContexts.file(env.home()) + " and made it current.");
+          out.println(
+              "Merged context sandbox-"
+                  + sandbox.name()
+                  + " into "
+                  + KubeContexts.file(env.home())
+                  + " and made it current.");
         }
       } else {
         out.print(sandbox.kubeconfig());

@@ -15,8 +15,10 @@ final class Logging {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(verbose ? Level.INFO : Level.ERROR);
     ((Logger) LoggerFactory.getLogger("dev.sandbox")).setLevel(verbose ? Level.DEBUG : Level.WARN);
-    // Testcontainers reports failures it recovers from at ERROR; the engine's exceptions say what matters.
+    // Testcontainers reports failures it recovers from at ERROR; the engine's exceptions say what
+    // matters.
     ((Logger) LoggerFactory.getLogger("tc")).setLevel(verbose ? Level.INFO : Level.OFF);
-    ((Logger) LoggerFactory.getLogger("org.testcontainers")).setLevel(verbose ? Level.INFO : Level.OFF);
+    ((Logger) LoggerFactory.getLogger("org.testcontainers"))
+        .setLevel(verbose ? Level.INFO : Level.OFF);
   }
 }

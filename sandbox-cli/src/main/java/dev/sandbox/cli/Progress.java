@@ -33,11 +33,13 @@ final class Progress implements ProgressListener, AutoCloseable {
     this.quiet = quiet;
     this.verbose = verbose;
     if (live) {
-      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "sandbox-progress");
-        thread.setDaemon(true);
-        return thread;
-      });
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread thread = new Thread(r, "sandbox-progress");
+                thread.setDaemon(true);
+                return thread;
+              });
       ticker.scheduleAtFixedRate(this::redraw, 100, 100, TimeUnit.MILLISECONDS);
     } else {
       ticker = null;
@@ -81,7 +83,12 @@ final class Progress implements ProgressListener, AutoCloseable {
   }
 
   private void line(String mark, String component, String message, Duration elapsed) {
-    out.printf("%s %-28s %s%s%n", mark, component, message, elapsed == null ? "" : String.format(" (%.1fs)", elapsed.toMillis() / 1000.0));
+    out.printf(
+        "%s %-28s %s%s%n",
+        mark,
+        component,
+        message,
+        elapsed == null ? "" : String.format(" (%.1fs)", elapsed.toMillis() / 1000.0));
     out.flush();
   }
 
@@ -96,8 +103,11 @@ final class Progress implements ProgressListener, AutoCloseable {
       return;
     }
     long now = System.nanoTime();
-    running.forEach((component, start) -> out.printf("%s %-28s %.0fs%n", SPINNER[frame % SPINNER.length], component,
-        (now - start) / 1e9));
+    running.forEach(
+        (component, start) ->
+            out.printf(
+                "%s %-28s %.0fs%n",
+                SPINNER[frame % SPINNER.length], component, (now - start) / 1e9));
     drawn = running.size();
     out.flush();
   }

@@ -48,6 +48,7 @@ final class SandboxCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: try `sandbox up`, or `sandbox --help`.");
+    throw new ParameterException(
+        spec.commandLine(), "Missing command: try `sandbox up`, or `sandbox --help`.");
   }
 }

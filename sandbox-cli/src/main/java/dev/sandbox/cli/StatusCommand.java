@@ -11,10 +11,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show the sandbox's components (containers, ports) and workloads (ready/desired, restarts).",
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show the sandbox's components (containers, ports) and workloads (ready/desired, restarts).",
     footerHeading = "%nExamples:%n",
-    footer = {"  sandbox status", "  sandbox status --json | jq '.workloads[] | select(.ready < .desired)'"})
+    footer = {
+      "  sandbox status",
+      "  sandbox status --json | jq '.workloads[] | select(.ready < .desired)'"
+    })
 final class StatusCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;
@@ -30,16 +36,22 @@ final class StatusCommand implements Callable<Integer> {
     SandboxStatus status = env.engine().status(env.name(global));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(JsonShapes.status(status)));
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(JsonShapes.status(status)));
       return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
     }
-    out.println("Sandbox '" + status.name() + "': " + (status.running() ? "running" : "NOT running"));
+    out.println(
+        "Sandbox '" + status.name() + "': " + (status.running() ? "running" : "NOT running"));
     out.println();
     out.printf("%-12s %-10s %-40s %s%n", "COMPONENT", "STATE", "IMAGE", "PORTS (127.0.0.1)");
     for (SandboxStatus.Component c : status.components()) {
       StringBuilder ports = new StringBuilder();
-      c.ports().forEach((inside, host) -> ports.append(host).append("->").append(inside).append(' '));
-      out.printf("%-12s %-10s %-40s %s%n", c.name(), c.state(), c.image(), ports.toString().strip());
+      c.ports()
+          .forEach((inside, host) -> ports.append(host).append("->").append(inside).append(' '));
+      out.printf(
+          "%-12s %-10s %-40s %s%n", c.name(), c.state(), c.image(), ports.toString().strip());
     }
     out.println();
     if (status.clusterError() != null) {
@@ -49,7 +61,9 @@ final class StatusCommand implements Callable<Integer> {
     } else {
       out.printf("%-12s %-20s %-32s %-8s %s%n", "KIND", "NAMESPACE", "NAME", "READY", "RESTARTS");
       for (SandboxStatus.Workload w : status.workloads()) {
-        out.printf("%-12s %-20s %-32s %-8s %d%n", w.kind(), w.namespace(), w.name(), w.ready() + "/" + w.desired(), w.restarts());
+        out.printf(
+            "%-12s %-20s %-32s %-8s %d%n",
+            w.kind(), w.namespace(), w.name(), w.ready() + "/" + w.desired(), w.restarts());
       }
     }
     return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();

@@ -3,7 +3,10 @@ package dev.sandbox.cli;
 import dev.sandbox.Sandbox;
 import java.io.PrintWriter;
 
-/** The short summary after {@code up}: context, connection strings (no passwords), where to look next. */
+/**
+ * The short summary after {@code up}: context, connection strings (no passwords), where to look
+ * next.
+ */
 final class Summary {
 
   private Summary() {}
@@ -15,12 +18,33 @@ final class Summary {
     }
     out.println();
     out.println("Sandbox '" + sandbox.name() + "' is ready.");
-    out.println("  kubeconfig   " + sandbox.kubeconfigPath() + "  (context sandbox-" + sandbox.name() + ")");
-    sandbox.postgres().ifPresent(pg -> out.println("  postgres     " + pg.jdbcUrl() + "  user " + pg.username()));
-    sandbox.rabbitmq().ifPresent(mq -> out.println("  rabbitmq     amqp://" + mq.host() + ":" + mq.amqpPort() + "  management "
-        + mq.managementUrl() + "  user " + mq.username()));
+    out.println(
+        "  kubeconfig   "
+            + sandbox.kubeconfigPath()
+            + "  (context sandbox-"
+            + sandbox.name()
+            + ")");
+    sandbox
+        .postgres()
+        .ifPresent(pg -> out.println("  postgres     " + pg.jdbcUrl() + "  user " + pg.username()));
+    sandbox
+        .rabbitmq()
+        .ifPresent(
+            mq ->
+                out.println(
+                    "  rabbitmq     amqp://"
+                        + mq.host()
+                        + ":"
+                        + mq.amqpPort()
+                        + "  management "
+                        + mq.managementUrl()
+                        + "  user "
+                        + mq.username()));
     out.println();
-    out.println("  eval \"$(sandbox env" + nameFlag(sandbox) + ")\"   export KUBECONFIG and connection URLs (with passwords)");
+    out.println(
+        "  eval \"$(sandbox env"
+            + nameFlag(sandbox)
+            + ")\"   export KUBECONFIG and connection URLs (with passwords)");
     out.println("  sandbox status" + nameFlag(sandbox) + "            what runs");
     out.println("  sandbox down" + nameFlag(sandbox) + "              remove it");
     out.flush();

@@ -11,26 +11,39 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Start the sandbox, or reuse it when it already runs from the same stack file.",
-        "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
-        "applies the manifests and waits until every workload is ready."},
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start the sandbox, or reuse it when it already runs from the same stack file.",
+      "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
+      "applies the manifests and waits until every workload is ready."
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  sandbox up", "  sandbox up -f samples/orders-service/sandbox.yaml --name orders",
-        "  CI=true sandbox up   # never reuse; plain output"})
+    footer = {
+      "  sandbox up",
+      "  sandbox up -f samples/orders-service/sandbox.yaml --name orders",
+      "  CI=true sandbox up   # never reuse; plain output"
+    })
 final class UpCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--no-reuse", description = "Fail instead of reusing a running sandbox of the same name.")
+  @Option(
+      names = "--no-reuse",
+      description = "Fail instead of reusing a running sandbox of the same name.")
   boolean noReuse;
 
-  @Option(names = "--force-conflicts", description = "Take over fields other field managers own during server-side apply.")
+  @Option(
+      names = "--force-conflicts",
+      description = "Take over fields other field managers own during server-side apply.")
   boolean forceConflicts;
 
-  @Option(names = "--keep-on-failure", description = "Leave the containers running when up fails, to debug them.")
+  @Option(
+      names = "--keep-on-failure",
+      description = "Leave the containers running when up fails, to debug them.")
   boolean keepOnFailure;
 
   @Override
@@ -38,10 +51,18 @@ final class UpCommand implements Callable<Integer> {
     Environment env = parent.environment;
     PrintWriter out = spec.commandLine().getOut();
     Stack stack = env.stack(global);
-    UpOptions options = UpOptions.defaults().withReuse(!noReuse && !env.ci()).withForceConflicts(forceConflicts)
-        .withKeepOnFailure(keepOnFailure).withPersistent(true);
+    UpOptions options =
+        UpOptions.defaults()
+            .withReuse(!noReuse && !env.ci())
+            .withForceConflicts(forceConflicts)
+            .withKeepOnFailure(keepOnFailure)
+            .withPersistent(true);
     if (!global.quiet()) {
-      out.println("Starting sandbox '" + stack.name() + "' from " + stack.source().map(Object::toString).orElse("the embedded default stack"));
+      out.println(
+          "Starting sandbox '"
+              + stack.name()
+              + "' from "
+              + stack.source().map(Object::toString).orElse("the embedded default stack"));
     }
     Sandbox sandbox;
     try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {

@@ -8,7 +8,10 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the sandbox version and the default component versions.")
+@Command(
+    name = "version",
+    mixinStandardHelpOptions = true,
+    description = "Print the sandbox version and the default component versions.")
 final class VersionCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;
@@ -29,8 +32,14 @@ final class VersionCommand implements Callable<Integer> {
       return new String[] {
         "sandbox " + SandboxEngine.VERSION,
         "  java " + System.getProperty("java.version"),
-        "  default images: " + stack.k3s().image() + ", " + stack.postgres().image() + ", " + stack.rabbitmq().image()
-            + ", " + stack.monitoring().image()
+        "  default images: "
+            + stack.k3s().image()
+            + ", "
+            + stack.postgres().image()
+            + ", "
+            + stack.rabbitmq().image()
+            + ", "
+            + stack.monitoring().image()
       };
     }
   }

@@ -22,8 +22,14 @@ class CliTest {
   Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    Environment env = new Environment(Map.of("SANDBOX_HOME", dir.resolve("state").toString()), dir.resolve("home"), dir, false);
-    int code = Cli.create(env, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    Environment env =
+        new Environment(
+            Map.of("SANDBOX_HOME", dir.resolve("state").toString()),
+            dir.resolve("home"),
+            dir,
+            false);
+    int code =
+        Cli.create(env, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -36,8 +42,23 @@ class CliTest {
       Run run = run("--help");
 
       assertThat(run.code()).isZero();
-      assertThat(run.out()).contains("up", "down", "status", "env", "kubeconfig", "doctor", "version", "generate-completion");
-      assertThat(run.out()).contains("Exit codes:", "0  success", "2  usage error", "3  the environment is not ready", "4  no sandbox");
+      assertThat(run.out())
+          .contains(
+              "up",
+              "down",
+              "status",
+              "env",
+              "kubeconfig",
+              "doctor",
+              "version",
+              "generate-completion");
+      assertThat(run.out())
+          .contains(
+              "Exit codes:",
+              "0  success",
+              "2  usage error",
+              "3  the environment is not ready",
+              "4  no sandbox");
     }
 
     @Test
@@ -67,7 +88,8 @@ class CliTest {
       Run run = run("stauts");
 
       assertThat(run.code()).isEqualTo(2);
-      assertThat(run.err()).contains("Unmatched argument at index 0: 'stauts'", "Did you mean: sandbox status?");
+      assertThat(run.err())
+          .contains("Unmatched argument at index 0: 'stauts'", "Did you mean: sandbox status?");
     }
 
     @Test
@@ -98,8 +120,11 @@ class CliTest {
       Run run = run("up");
 
       assertThat(run.code()).isEqualTo(1);
-      assertThat(run.err().strip()).isEqualTo("error: " + dir.resolve("sandbox.yaml")
-          + ":3:3: services.postgress: unknown key. Did you mean 'postgres'? Known keys here: postgres, rabbitmq.");
+      assertThat(run.err().strip())
+          .isEqualTo(
+              "error: "
+                  + dir.resolve("sandbox.yaml")
+                  + ":3:3: services.postgress: unknown key. Did you mean 'postgres'? Known keys here: postgres, rabbitmq.");
       assertThat(run.out()).isEmpty();
     }
 
@@ -117,7 +142,9 @@ class CliTest {
     Run run = run("version");
 
     assertThat(run.code()).isZero();
-    assertThat(run.out()).startsWith("sandbox ").contains("rancher/k3s:v1.34.4-k3s1", "postgres:17");
+    assertThat(run.out())
+        .startsWith("sandbox ")
+        .contains("rancher/k3s:v1.34.4-k3s1", "postgres:17");
   }
 
   @Test

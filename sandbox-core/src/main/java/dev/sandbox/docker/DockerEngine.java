@@ -12,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 
-/** The local Docker engine as the sandbox sees it: availability and labelled resources. Internal. */
+/**
+ * The local Docker engine as the sandbox sees it: availability and labelled resources. Internal.
+ */
 public final class DockerEngine {
 
   private static final Logger logger = LoggerFactory.getLogger(DockerEngine.class);
@@ -51,8 +53,11 @@ public final class DockerEngine {
 
   /** Containers (running or not) carrying the sandbox's name label. */
   public static List<Container> containers(DockerClient client, String name) {
-    return client.listContainersCmd().withShowAll(true)
-        .withLabelFilter(Map.of(Labels.NAME, name)).exec();
+    return client
+        .listContainersCmd()
+        .withShowAll(true)
+        .withLabelFilter(Map.of(Labels.NAME, name))
+        .exec();
   }
 
   /** Removes every container, network and (unless {@code keepData}) volume of the sandbox. */
@@ -66,7 +71,8 @@ public final class DockerEngine {
         logger.debug("container {} already gone", container.getId());
       }
     }
-    for (Network network : client.listNetworksCmd().withFilter("label", List.of(Labels.selector(name))).exec()) {
+    for (Network network :
+        client.listNetworksCmd().withFilter("label", List.of(Labels.selector(name))).exec()) {
       try {
         client.removeNetworkCmd(network.getId()).exec();
         removed.add("network " + network.getName());
@@ -75,7 +81,12 @@ public final class DockerEngine {
       }
     }
     if (!keepData) {
-      var volumes = client.listVolumesCmd().withFilter("label", List.of(Labels.selector(name))).exec().getVolumes();
+      var volumes =
+          client
+              .listVolumesCmd()
+              .withFilter("label", List.of(Labels.selector(name)))
+              .exec()
+              .getVolumes();
       if (volumes != null) {
         for (var volume : volumes) {
           try {

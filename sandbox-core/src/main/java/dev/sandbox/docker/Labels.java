@@ -16,7 +16,8 @@ public final class Labels {
 
   private Labels() {}
 
-  public static Map<String, String> of(String name, String stackHash, String version, String component) {
+  public static Map<String, String> of(
+      String name, String stackHash, String version, String component) {
     return Map.of(NAME, name, STACK_HASH, stackHash, VERSION, version, COMPONENT, component);
   }
 

@@ -43,6 +43,8 @@ public final class SandboxImageNameSubstitutor extends ImageNameSubstitutor {
 
   @Override
   protected String getDescription() {
-    return "sandbox image map (" + config.source().map(Path::toString).orElse("no user config") + ")";
+    return "sandbox image map ("
+        + config.source().map(Path::toString).orElse("no user config")
+        + ")";
   }
 }

@@ -25,13 +25,21 @@ public final class SandboxNetwork implements Network {
     this.name = name;
   }
 
-  public static SandboxNetwork create(DockerClient docker, String name, Map<String, String> labels, boolean persistent) {
+  public static SandboxNetwork create(
+      DockerClient docker, String name, Map<String, String> labels, boolean persistent) {
     Map<String, String> all = new HashMap<>(labels);
     if (!persistent) {
       all.putAll(DockerClientFactory.DEFAULT_LABELS);
       all.put(DockerClientFactory.TESTCONTAINERS_SESSION_ID_LABEL, DockerClientFactory.SESSION_ID);
     }
-    String id = docker.createNetworkCmd().withName(name).withCheckDuplicate(true).withLabels(all).exec().getId();
+    String id =
+        docker
+            .createNetworkCmd()
+            .withName(name)
+            .withCheckDuplicate(true)
+            .withLabels(all)
+            .exec()
+            .getId();
     return new SandboxNetwork(docker, id, name);
   }
 

@@ -20,7 +20,9 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
   private final boolean offline;
 
   public SandboxPullPolicy() {
-    this(SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home"))).offline());
+    this(
+        SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")))
+            .offline());
   }
 
   SandboxPullPolicy(boolean offline) {
@@ -40,10 +42,15 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
 
   /** The failure for an image that is missing while offline. */
   public static SandboxException.ImageUnavailable offlineFailure(String image) {
-    return new SandboxException.ImageUnavailable(image,
-        "Image " + image + " is not in the local Docker engine and sandbox is offline, so it will not be pulled."
+    return new SandboxException.ImageUnavailable(
+        image,
+        "Image "
+            + image
+            + " is not in the local Docker engine and sandbox is offline, so it will not be pulled."
             + " Build or load it (docker build / docker load), or map it to an image you have:"
-            + " add 'image-map: {\"" + image + "\": <local image>}' to sandbox.yaml or ~/.sandbox/config.yaml."
+            + " add 'image-map: {\""
+            + image
+            + "\": <local image>}' to sandbox.yaml or ~/.sandbox/config.yaml."
             + " To allow pulling, unset SANDBOX_OFFLINE or set 'offline: false'.");
   }
 

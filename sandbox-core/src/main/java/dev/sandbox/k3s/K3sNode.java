@@ -49,13 +49,23 @@ public final class K3sNode {
       try (InputStream saved = docker.saveImageCmd(image).exec()) {
         Files.copy(saved, temp, StandardCopyOption.REPLACE_EXISTING);
       }
-      docker.copyArchiveToContainerCmd(containerId).withHostResource(temp.toString()).withRemotePath("/tmp").exec();
+      docker
+          .copyArchiveToContainerCmd(containerId)
+          .withHostResource(temp.toString())
+          .withRemotePath("/tmp")
+          .exec();
     } catch (NotFoundException e) {
-      throw new SandboxException.ImageUnavailable(image, "Image " + image
-          + " is not in the local Docker engine, so it cannot be loaded into the cluster. Build it first"
-          + " (docker build -t " + image + " .) or remove it from 'images' in the stack file.");
+      throw new SandboxException.ImageUnavailable(
+          image,
+          "Image "
+              + image
+              + " is not in the local Docker engine, so it cannot be loaded into the cluster. Build it first"
+              + " (docker build -t "
+              + image
+              + " .) or remove it from 'images' in the stack file.");
     } catch (IOException e) {
-      throw new SandboxException("Loading " + image + " into the cluster failed: " + e.getMessage(), e);
+      throw new SandboxException(
+          "Loading " + image + " into the cluster failed: " + e.getMessage(), e);
     } finally {
       if (temp != null) {
         temp.toFile().delete();
@@ -74,29 +84,47 @@ public final class K3sNode {
   public static String exec(DockerClient docker, String containerId, String... command) {
     Exec result = execResult(docker, containerId, command);
     if (result.exitCode() != 0) {
-      throw new SandboxException("`" + String.join(" ", command) + "` failed in the k3s node (exit "
-          + result.exitCode() + "): " + (result.stderr().strip() + " " + result.stdout().strip()).strip());
+      throw new SandboxException(
+          "`"
+              + String.join(" ", command)
+              + "` failed in the k3s node (exit "
+              + result.exitCode()
+              + "): "
+              + (result.stderr().strip() + " " + result.stdout().strip()).strip());
     }
     return result.stdout();
   }
 
   public static Exec execResult(DockerClient docker, String containerId, String... command) {
-    var exec = docker.execCreateCmd(containerId).withCmd(command).withAttachStdout(true).withAttachStderr(true).exec();
+    var exec =
+        docker
+            .execCreateCmd(containerId)
+            .withCmd(command)
+            .withAttachStdout(true)
+            .withAttachStderr(true)
+            .exec();
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     try {
-      docker.execStartCmd(exec.getId()).exec(new ResultCallback.Adapter<Frame>() {
-        @Override
-        public void onNext(Frame frame) {
-          (frame.getStreamType() == StreamType.STDERR ? stderr : stdout).writeBytes(frame.getPayload());
-        }
-      }).awaitCompletion();
+      docker
+          .execStartCmd(exec.getId())
+          .exec(
+              new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                  (frame.getStreamType() == StreamType.STDERR ? stderr : stdout)
+                      .writeBytes(frame.getPayload());
+                }
+              })
+          .awaitCompletion();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SandboxException("Interrupted while running " + String.join(" ", command), e);
     }
     Long code = docker.inspectExecCmd(exec.getId()).exec().getExitCodeLong();
-    return new Exec(code == null ? -1 : code.intValue(),
-        stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+    return new Exec(
+        code == null ? -1 : code.intValue(),
+        stdout.toString(StandardCharsets.UTF_8),
+        stderr.toString(StandardCharsets.UTF_8));
   }
 }

@@ -39,28 +39,52 @@ public final class Readiness {
   public static void awaitCluster(KubernetesClient client, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
     try {
-      client.nodes().waitUntilCondition(Readiness::nodeReady, remaining(deadline), TimeUnit.MILLISECONDS);
-      client.apps().deployments().inNamespace("kube-system").withName("coredns")
-          .waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getAvailableReplicas() != null
-              && d.getStatus().getAvailableReplicas() >= 1, remaining(deadline), TimeUnit.MILLISECONDS);
+      client
+          .nodes()
+          .waitUntilCondition(Readiness::nodeReady, remaining(deadline), TimeUnit.MILLISECONDS);
+      client
+          .apps()
+          .deployments()
+          .inNamespace("kube-system")
+          .withName("coredns")
+          .waitUntilCondition(
+              d ->
+                  d != null
+                      && d.getStatus() != null
+                      && d.getStatus().getAvailableReplicas() != null
+                      && d.getStatus().getAvailableReplicas() >= 1,
+              remaining(deadline),
+              TimeUnit.MILLISECONDS);
     } catch (KubernetesClientTimeoutException e) {
-      throw new SandboxException.ServiceStartup("The k3s cluster was not ready within " + timeout.toSeconds()
-          + " s (node Ready and CoreDNS available). Run `sandbox logs` or `docker logs` on the k3s container,"
-          + " or raise readiness.timeout.", e);
+      throw new SandboxException.ServiceStartup(
+          "The k3s cluster was not ready within "
+              + timeout.toSeconds()
+              + " s (node Ready and CoreDNS available). Run `sandbox logs` or `docker logs` on the k3s container,"
+              + " or raise readiness.timeout.",
+          e);
     }
   }
 
   private static boolean nodeReady(Node node) {
-    return node != null && node.getStatus() != null && node.getStatus().getConditions() != null
-        && node.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return node != null
+        && node.getStatus() != null
+        && node.getStatus().getConditions() != null
+        && node.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static long remaining(Instant deadline) {
     return Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
   }
 
-  /** Waits for every Deployment, StatefulSet and DaemonSet to roll out and every Job to complete. */
-  public static void awaitWorkloads(KubernetesClient client, List<Manifest> manifests, Duration timeout, ProgressListener listener) {
+  /**
+   * Waits for every Deployment, StatefulSet and DaemonSet to roll out and every Job to complete.
+   */
+  public static void awaitWorkloads(
+      KubernetesClient client,
+      List<Manifest> manifests,
+      Duration timeout,
+      ProgressListener listener) {
     Instant deadline = Instant.now().plus(timeout);
     for (Manifest manifest : manifests) {
       if (!WORKLOADS.contains(manifest.kind())) {
@@ -69,57 +93,91 @@ public final class Readiness {
       String component = manifest.displayName();
       Instant started = Instant.now();
       listener.onEvent(ProgressListener.Event.started(component, "waiting"));
-      String namespace = manifest.namespace() == null ? client.getNamespace() : manifest.namespace();
-      var resource = client.genericKubernetesResources(manifest.resource().getApiVersion(), manifest.kind())
-          .inNamespace(namespace).withName(manifest.name());
+      String namespace =
+          manifest.namespace() == null ? client.getNamespace() : manifest.namespace();
+      var resource =
+          client
+              .genericKubernetesResources(manifest.resource().getApiVersion(), manifest.kind())
+              .inNamespace(namespace)
+              .withName(manifest.name());
       try {
-        resource.waitUntilCondition(r -> {
-          if (r != null && manifest.kind().equals("Job") && jobFailed(r)) {
-            throw new SandboxException.ServiceStartup("Job failed", null);
-          }
-          return r != null && ready(r);
-        }, remaining(deadline), TimeUnit.MILLISECONDS);
-        listener.onEvent(ProgressListener.Event.done(component, "ready", Duration.between(started, Instant.now())));
+        resource.waitUntilCondition(
+            r -> {
+              if (r != null && manifest.kind().equals("Job") && jobFailed(r)) {
+                throw new SandboxException.ServiceStartup("Job failed", null);
+              }
+              return r != null && ready(r);
+            },
+            remaining(deadline),
+            TimeUnit.MILLISECONDS);
+        listener.onEvent(
+            ProgressListener.Event.done(
+                component, "ready", Duration.between(started, Instant.now())));
       } catch (SandboxException.ServiceStartup | KubernetesClientException e) {
         String diagnosis = diagnose(client, namespace, resource.get());
-        listener.onEvent(ProgressListener.Event.failed(component, "not ready", Duration.between(started, Instant.now())));
-        throw new SandboxException.ServiceStartup(component + " (from " + manifest.source() + ") was not ready within "
-            + timeout.toSeconds() + " s.\n" + diagnosis
-            + "\nFix the manifest or image, then run `sandbox apply`; or raise readiness.timeout.", e);
+        listener.onEvent(
+            ProgressListener.Event.failed(
+                component, "not ready", Duration.between(started, Instant.now())));
+        throw new SandboxException.ServiceStartup(
+            component
+                + " (from "
+                + manifest.source()
+                + ") was not ready within "
+                + timeout.toSeconds()
+                + " s.\n"
+                + diagnosis
+                + "\nFix the manifest or image, then run `sandbox apply`; or raise readiness.timeout.",
+            e);
       }
     }
   }
 
   @SuppressWarnings("unchecked")
   static boolean ready(GenericKubernetesResource r) {
-    Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("spec", Map.of());
-    Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
+    Map<String, Object> spec =
+        (Map<String, Object>) r.getAdditionalProperties().getOrDefault("spec", Map.of());
+    Map<String, Object> status =
+        (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
     long generation = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
     long observed = number(status, "observedGeneration");
     return switch (r.getKind()) {
       case "Deployment" -> {
         long replicas = spec.containsKey("replicas") ? number(spec, "replicas") : 1;
-        yield observed >= generation && number(status, "updatedReplicas") >= replicas
-            && number(status, "availableReplicas") >= replicas && number(status, "replicas") == replicas;
+        yield observed >= generation
+            && number(status, "updatedReplicas") >= replicas
+            && number(status, "availableReplicas") >= replicas
+            && number(status, "replicas") == replicas;
       }
       case "StatefulSet" -> {
         long replicas = spec.containsKey("replicas") ? number(spec, "replicas") : 1;
-        yield observed >= generation && number(status, "readyReplicas") >= replicas
+        yield observed >= generation
+            && number(status, "readyReplicas") >= replicas
             && number(status, "updatedReplicas") >= replicas;
       }
-      case "DaemonSet" -> observed >= generation && number(status, "desiredNumberScheduled") > 0
-          && number(status, "numberReady") >= number(status, "desiredNumberScheduled")
-          && number(status, "updatedNumberScheduled") >= number(status, "desiredNumberScheduled");
-      case "Job" -> number(status, "succeeded") >= (spec.containsKey("completions") ? number(spec, "completions") : 1);
+      case "DaemonSet" ->
+          observed >= generation
+              && number(status, "desiredNumberScheduled") > 0
+              && number(status, "numberReady") >= number(status, "desiredNumberScheduled")
+              && number(status, "updatedNumberScheduled")
+                  >= number(status, "desiredNumberScheduled");
+      case "Job" ->
+          number(status, "succeeded")
+              >= (spec.containsKey("completions") ? number(spec, "completions") : 1);
       default -> true;
     };
   }
 
   @SuppressWarnings("unchecked")
   private static boolean jobFailed(GenericKubernetesResource r) {
-    Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
+    Map<String, Object> status =
+        (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
     if (status.get("conditions") instanceof List<?> conditions) {
-      return conditions.stream().anyMatch(c -> c instanceof Map<?, ?> m && "Failed".equals(m.get("type")) && "True".equals(m.get("status")));
+      return conditions.stream()
+          .anyMatch(
+              c ->
+                  c instanceof Map<?, ?> m
+                      && "Failed".equals(m.get("type"))
+                      && "True".equals(m.get("status")));
     }
     return false;
   }
@@ -130,13 +188,16 @@ public final class Readiness {
 
   /** Pods of the workload that are not ready, with reason, last log lines and recent events. */
   @SuppressWarnings("unchecked")
-  public static String diagnose(KubernetesClient client, String namespace, GenericKubernetesResource workload) {
+  public static String diagnose(
+      KubernetesClient client, String namespace, GenericKubernetesResource workload) {
     if (workload == null) {
       return "  the object no longer exists.";
     }
-    Map<String, Object> spec = (Map<String, Object>) workload.getAdditionalProperties().getOrDefault("spec", Map.of());
+    Map<String, Object> spec =
+        (Map<String, Object>) workload.getAdditionalProperties().getOrDefault("spec", Map.of());
     Map<String, String> matchLabels = Map.of();
-    if (spec.get("selector") instanceof Map<?, ?> selector && selector.get("matchLabels") instanceof Map<?, ?> labels) {
+    if (spec.get("selector") instanceof Map<?, ?> selector
+        && selector.get("matchLabels") instanceof Map<?, ?> labels) {
       matchLabels = (Map<String, String>) labels;
     } else if ("Job".equals(workload.getKind())) {
       matchLabels = Map.of("job-name", workload.getMetadata().getName());
@@ -156,8 +217,14 @@ public final class Readiness {
       text.append("  pod ").append(podName).append(": ").append(reason(pod)).append('\n');
       for (ContainerStatus status : containerStatuses(pod)) {
         try {
-          String log = client.pods().inNamespace(namespace).withName(podName).inContainer(status.getName())
-              .tailingLines(10).getLog();
+          String log =
+              client
+                  .pods()
+                  .inNamespace(namespace)
+                  .withName(podName)
+                  .inContainer(status.getName())
+                  .tailingLines(10)
+                  .getLog();
           if (log != null && !log.isBlank()) {
             text.append("    last log lines of ").append(status.getName()).append(":\n");
             log.lines().forEach(line -> text.append("      ").append(line).append('\n'));
@@ -171,20 +238,40 @@ public final class Readiness {
     return text.toString().stripTrailing();
   }
 
-  private static void appendEvents(StringBuilder text, KubernetesClient client, String namespace, String name) {
-    List<Event> events = new ArrayList<>(client.v1().events().inNamespace(namespace)
-        .withField("involvedObject.name", name).list().getItems());
-    events.sort(Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
+  private static void appendEvents(
+      StringBuilder text, KubernetesClient client, String namespace, String name) {
+    List<Event> events =
+        new ArrayList<>(
+            client
+                .v1()
+                .events()
+                .inNamespace(namespace)
+                .withField("involvedObject.name", name)
+                .list()
+                .getItems());
+    events.sort(
+        Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
     if (!events.isEmpty()) {
       text.append("    recent events:\n");
-      events.stream().skip(Math.max(0, events.size() - 5)).forEach(e -> text.append("      ")
-          .append(e.getType()).append(' ').append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
+      events.stream()
+          .skip(Math.max(0, events.size() - 5))
+          .forEach(
+              e ->
+                  text.append("      ")
+                      .append(e.getType())
+                      .append(' ')
+                      .append(e.getReason())
+                      .append(": ")
+                      .append(e.getMessage())
+                      .append('\n'));
     }
   }
 
   private static boolean podReady(Pod pod) {
-    return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static List<ContainerStatus> containerStatuses(Pod pod) {
@@ -205,16 +292,31 @@ public final class Readiness {
     for (ContainerStatus status : containerStatuses(pod)) {
       if (status.getState() != null && status.getState().getWaiting() != null) {
         var waiting = status.getState().getWaiting();
-        return waiting.getReason() + " (container " + status.getName() + ")"
+        return waiting.getReason()
+            + " (container "
+            + status.getName()
+            + ")"
             + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage());
       }
       if (status.getState() != null && status.getState().getTerminated() != null) {
         var terminated = status.getState().getTerminated();
-        return "Terminated: " + terminated.getReason() + ", exit code " + terminated.getExitCode() + " (container " + status.getName() + ")";
+        return "Terminated: "
+            + terminated.getReason()
+            + ", exit code "
+            + terminated.getExitCode()
+            + " (container "
+            + status.getName()
+            + ")";
       }
       if (status.getLastState() != null && status.getLastState().getTerminated() != null) {
         var last = status.getLastState().getTerminated();
-        return "restarting, last exit " + last.getReason() + " code " + last.getExitCode() + " (container " + status.getName() + ")";
+        return "restarting, last exit "
+            + last.getReason()
+            + " code "
+            + last.getExitCode()
+            + " (container "
+            + status.getName()
+            + ")";
       }
     }
     if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
@@ -225,7 +327,9 @@ public final class Readiness {
       }
       for (PodCondition condition : pod.getStatus().getConditions()) {
         if ("False".equals(condition.getStatus())) {
-          return condition.getType() + " is False" + (condition.getReason() == null ? "" : " (" + condition.getReason() + ")")
+          return condition.getType()
+              + " is False"
+              + (condition.getReason() == null ? "" : " (" + condition.getReason() + ")")
               + (condition.getMessage() == null ? "" : ": " + condition.getMessage());
         }
       }

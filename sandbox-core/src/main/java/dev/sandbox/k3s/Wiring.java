@@ -29,36 +29,86 @@ public final class Wiring {
   public static List<HasMetadata> objects(String namespace, ClusterBinding binding) {
     Map<String, String> labels = Map.of(MANAGED_BY, "sandbox");
     List<HasMetadata> objects = new ArrayList<>();
-    ServiceBuilder service = new ServiceBuilder()
-        .withNewMetadata().withName(binding.serviceName()).withNamespace(namespace).withLabels(labels).endMetadata()
-        .withNewSpec().withType("ClusterIP").endSpec();
-    EndpointSliceBuilder slice = new EndpointSliceBuilder()
-        .withNewMetadata().withName(binding.serviceName() + "-sandbox").withNamespace(namespace)
-        .addToLabels(labels).addToLabels("kubernetes.io/service-name", binding.serviceName())
-        .addToLabels("endpointslice.kubernetes.io/managed-by", "sandbox").endMetadata()
-        .withAddressType("IPv4")
-        .withEndpoints(new EndpointBuilder().withAddresses(binding.ip()).withNewConditions().withReady(true).endConditions().build());
-    binding.ports().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(port -> {
-      service.editSpec().addToPorts(new ServicePortBuilder().withName(port.getKey()).withPort(port.getValue())
-          .withNewTargetPort(port.getValue()).withProtocol("TCP").build()).endSpec();
-      slice.addToPorts(new EndpointPortBuilder().withName(port.getKey()).withPort(port.getValue()).withProtocol("TCP").build());
-    });
+    ServiceBuilder service =
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withName(binding.serviceName())
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .endMetadata()
+            .withNewSpec()
+            .withType("ClusterIP")
+            .endSpec();
+    EndpointSliceBuilder slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(binding.serviceName() + "-sandbox")
+            .withNamespace(namespace)
+            .addToLabels(labels)
+            .addToLabels("kubernetes.io/service-name", binding.serviceName())
+            .addToLabels("endpointslice.kubernetes.io/managed-by", "sandbox")
+            .endMetadata()
+            .withAddressType("IPv4")
+            .withEndpoints(
+                new EndpointBuilder()
+                    .withAddresses(binding.ip())
+                    .withNewConditions()
+                    .withReady(true)
+                    .endConditions()
+                    .build());
+    binding.ports().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            port -> {
+              service
+                  .editSpec()
+                  .addToPorts(
+                      new ServicePortBuilder()
+                          .withName(port.getKey())
+                          .withPort(port.getValue())
+                          .withNewTargetPort(port.getValue())
+                          .withProtocol("TCP")
+                          .build())
+                  .endSpec();
+              slice.addToPorts(
+                  new EndpointPortBuilder()
+                      .withName(port.getKey())
+                      .withPort(port.getValue())
+                      .withProtocol("TCP")
+                      .build());
+            });
     objects.add(service.build());
     objects.add(slice.build());
-    objects.add(new SecretBuilder()
-        .withNewMetadata().withName(binding.secretName()).withNamespace(namespace).withLabels(labels).endMetadata()
-        .withType("Opaque").withStringData(binding.secretData()).build());
+    objects.add(
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(binding.secretName())
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .endMetadata()
+            .withType("Opaque")
+            .withStringData(binding.secretData())
+            .build());
     return objects;
   }
 
   /** Applies the wiring of every binding into every namespace (creating missing namespaces). */
-  public static void apply(KubernetesClient client, Collection<String> namespaces, Collection<ClusterBinding> bindings) {
+  public static void apply(
+      KubernetesClient client, Collection<String> namespaces, Collection<ClusterBinding> bindings) {
     for (String namespace : namespaces) {
-      client.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-          .fieldManager(Apply.FIELD_MANAGER).forceConflicts().serverSideApply();
+      client
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+          .fieldManager(Apply.FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
       for (ClusterBinding binding : bindings) {
         for (HasMetadata object : objects(namespace, binding)) {
-          client.resource(object).fieldManager(Apply.FIELD_MANAGER).forceConflicts().serverSideApply();
+          client
+              .resource(object)
+              .fieldManager(Apply.FIELD_MANAGER)
+              .forceConflicts()
+              .serverSideApply();
         }
       }
     }

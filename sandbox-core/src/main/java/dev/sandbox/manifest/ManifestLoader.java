@@ -28,10 +28,15 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 public final class ManifestLoader {
 
-  static final Set<String> POLICY_KINDS = Set.of(
-      "NetworkPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-      "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding");
-  private static final Set<String> KUSTOMIZATION_FILES = Set.of("kustomization.yaml", "kustomization.yml", "Kustomization");
+  static final Set<String> POLICY_KINDS =
+      Set.of(
+          "NetworkPolicy",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding",
+          "MutatingAdmissionPolicy",
+          "MutatingAdmissionPolicyBinding");
+  private static final Set<String> KUSTOMIZATION_FILES =
+      Set.of("kustomization.yaml", "kustomization.yml", "Kustomization");
 
   private final KubernetesSerialization serialization = new KubernetesSerialization();
   private final Set<String> excludeKinds;
@@ -41,7 +46,8 @@ public final class ManifestLoader {
   /**
    * @param kustomize renders a kustomization directory to multi-document YAML
    */
-  public ManifestLoader(Set<String> excludeKinds, ImageMap imageMap, Function<Path, String> kustomize) {
+  public ManifestLoader(
+      Set<String> excludeKinds, ImageMap imageMap, Function<Path, String> kustomize) {
     this.excludeKinds = Set.copyOf(excludeKinds);
     this.imageMap = imageMap;
     this.kustomize = kustomize;
@@ -94,7 +100,8 @@ public final class ManifestLoader {
 
   private static List<Path> manifestFiles(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(Files::isRegularFile)
+      return files
+          .filter(Files::isRegularFile)
           .filter(f -> f.getFileName().toString().matches(".*\\.(ya?ml|json)$"))
           .sorted()
           .toList();
@@ -107,8 +114,13 @@ public final class ManifestLoader {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new SandboxException.ManifestApply("Cannot read manifest " + file + ": " + e.getMessage()
-          + ". Check 'manifests.paths' in the stack file.", e);
+      throw new SandboxException.ManifestApply(
+          "Cannot read manifest "
+              + file
+              + ": "
+              + e.getMessage()
+              + ". Check 'manifests.paths' in the stack file.",
+          e);
     }
   }
 
@@ -116,37 +128,56 @@ public final class ManifestLoader {
     List<Manifest> result = new ArrayList<>();
     int index = 0;
     try {
-      for (Object document : new Load(LoadSettings.builder().setLabel(source).build()).loadAllFromString(text)) {
+      for (Object document :
+          new Load(LoadSettings.builder().setLabel(source).build()).loadAllFromString(text)) {
         int current = index++;
         if (document == null) {
           continue;
         }
-        if (!(document instanceof Map<?, ?> map) || !map.containsKey("kind") || !map.containsKey("apiVersion")) {
-          throw new SandboxException.ManifestApply(source + ", document " + (current + 1)
-              + ": not a Kubernetes object (it needs apiVersion and kind). Fix or remove it.", null);
+        if (!(document instanceof Map<?, ?> map)
+            || !map.containsKey("kind")
+            || !map.containsKey("apiVersion")) {
+          throw new SandboxException.ManifestApply(
+              source
+                  + ", document "
+                  + (current + 1)
+                  + ": not a Kubernetes object (it needs apiVersion and kind). Fix or remove it.",
+              null);
         }
         if ("List".equals(map.get("kind")) && map.get("items") instanceof List<?> items) {
           for (Object item : items) {
-            result.add(new Manifest(source, current, serialization.convertValue(item, GenericKubernetesResource.class)));
+            result.add(
+                new Manifest(
+                    source,
+                    current,
+                    serialization.convertValue(item, GenericKubernetesResource.class)));
           }
           continue;
         }
-        result.add(new Manifest(source, current, serialization.convertValue(map, GenericKubernetesResource.class)));
+        result.add(
+            new Manifest(
+                source, current, serialization.convertValue(map, GenericKubernetesResource.class)));
       }
     } catch (YamlEngineException e) {
-      throw new SandboxException.ManifestApply(source + ", document " + index + ": not valid YAML: "
-          + e.getMessage().replace('\n', ' '), e);
+      throw new SandboxException.ManifestApply(
+          source + ", document " + index + ": not valid YAML: " + e.getMessage().replace('\n', ' '),
+          e);
     }
     return result;
   }
 
-  /** Rewrites {@code image} of every container, init container and ephemeral container, at any depth. */
+  /**
+   * Rewrites {@code image} of every container, init container and ephemeral container, at any
+   * depth.
+   */
   @SuppressWarnings("unchecked")
   void rewriteImages(Object node) {
     if (node instanceof Map<?, ?> map) {
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         Object key = entry.getKey();
-        if (("containers".equals(key) || "initContainers".equals(key) || "ephemeralContainers".equals(key))
+        if (("containers".equals(key)
+                || "initContainers".equals(key)
+                || "ephemeralContainers".equals(key))
             && entry.getValue() instanceof List<?> containers) {
           for (Object container : containers) {
             if (container instanceof Map<?, ?> c && c.get("image") instanceof String image) {

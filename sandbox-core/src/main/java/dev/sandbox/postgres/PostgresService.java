@@ -4,10 +4,10 @@ import dev.sandbox.Stack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -34,16 +34,19 @@ public final class PostgresService implements BackingService {
   }
 
   @Override
-  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData) {
-    PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
-        .withDatabaseName(stack.postgres().database())
-        .withUsername(credentials.username())
-        .withPassword(credentials.password());
+  public GenericContainer<?> container(
+      Stack stack, String image, Credentials credentials, boolean existingData) {
+    PostgreSQLContainer container =
+        new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
+            .withDatabaseName(stack.postgres().database())
+            .withUsername(credentials.username())
+            .withPassword(credentials.password());
     if (existingData) {
       // The official entrypoint logs "ready" twice only when it initialises an empty data directory
       // (a temporary server, then the real one); on a kept volume it starts once.
-      container.waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 1)
-          .withStartupTimeout(Duration.ofSeconds(120)));
+      container.waitingFor(
+          Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 1)
+              .withStartupTimeout(Duration.ofSeconds(120)));
     }
     return container;
   }
@@ -59,13 +62,29 @@ public final class PostgresService implements BackingService {
     logical.put("username", credentials.username());
     logical.put("password", credentials.password());
     logical.put("jdbc-url", "jdbc:postgresql://" + host + ":" + PORT + "/" + spec.database());
-    logical.put("uri", "postgresql://" + credentials.username() + ":" + credentials.password() + "@" + host + ":" + PORT + "/" + spec.database());
-    return new ClusterBinding(spec.serviceName(), containerIp, Map.of("postgres", PORT),
-        spec.secret().name(), rename(logical, spec.secret().keys()));
+    logical.put(
+        "uri",
+        "postgresql://"
+            + credentials.username()
+            + ":"
+            + credentials.password()
+            + "@"
+            + host
+            + ":"
+            + PORT
+            + "/"
+            + spec.database());
+    return new ClusterBinding(
+        spec.serviceName(),
+        containerIp,
+        Map.of("postgres", PORT),
+        spec.secret().name(),
+        rename(logical, spec.secret().keys()));
   }
 
   @Override
-  public Map<String, String> hostDetails(Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
+  public Map<String, String> hostDetails(
+      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
     int port = hostPorts.get(PORT);
     Map<String, String> details = new LinkedHashMap<>();
     details.put("host", "127.0.0.1");
@@ -73,7 +92,8 @@ public final class PostgresService implements BackingService {
     details.put("database", stack.postgres().database());
     details.put("username", credentials.username());
     details.put("password", credentials.password());
-    details.put("jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/" + stack.postgres().database());
+    details.put(
+        "jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/" + stack.postgres().database());
     return details;
   }
 

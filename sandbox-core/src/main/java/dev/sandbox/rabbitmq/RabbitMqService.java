@@ -35,7 +35,8 @@ public final class RabbitMqService implements BackingService {
   }
 
   @Override
-  public GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData) {
+  public GenericContainer<?> container(
+      Stack stack, String image, Credentials credentials, boolean existingData) {
     return new RabbitMQContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rabbitmq"))
         .withAdminUser(credentials.username())
         .withAdminPassword(credentials.password())
@@ -55,12 +56,17 @@ public final class RabbitMqService implements BackingService {
     logical.put("uri", uri(credentials, host, AMQP, spec.vhost()));
     Map<String, String> data = new LinkedHashMap<>();
     logical.forEach((key, value) -> data.put(spec.secret().keys().getOrDefault(key, key), value));
-    return new ClusterBinding(spec.serviceName(), containerIp, Map.of("amqp", AMQP, "management", MANAGEMENT),
-        spec.secret().name(), data);
+    return new ClusterBinding(
+        spec.serviceName(),
+        containerIp,
+        Map.of("amqp", AMQP, "management", MANAGEMENT),
+        spec.secret().name(),
+        data);
   }
 
   @Override
-  public Map<String, String> hostDetails(Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
+  public Map<String, String> hostDetails(
+      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("host", "127.0.0.1");
     details.put("port", String.valueOf(hostPorts.get(AMQP)));
@@ -68,7 +74,8 @@ public final class RabbitMqService implements BackingService {
     details.put("vhost", stack.rabbitmq().vhost());
     details.put("username", credentials.username());
     details.put("password", credentials.password());
-    details.put("uri", uri(credentials, "127.0.0.1", hostPorts.get(AMQP), stack.rabbitmq().vhost()));
+    details.put(
+        "uri", uri(credentials, "127.0.0.1", hostPorts.get(AMQP), stack.rabbitmq().vhost()));
     return details;
   }
 
@@ -83,7 +90,16 @@ public final class RabbitMqService implements BackingService {
   }
 
   private static String uri(Credentials credentials, String host, int port, String vhost) {
-    return "amqp://" + enc(credentials.username()) + ":" + enc(credentials.password()) + "@" + host + ":" + port + "/" + enc(vhost);
+    return "amqp://"
+        + enc(credentials.username())
+        + ":"
+        + enc(credentials.password())
+        + "@"
+        + host
+        + ":"
+        + port
+        + "/"
+        + enc(vhost);
   }
 
   private static String enc(String value) {

@@ -25,13 +25,15 @@ public interface BackingService {
    *
    * @param existingData the data volume was kept from an earlier run (its credentials still hold)
    */
-  GenericContainer<?> container(Stack stack, String image, Credentials credentials, boolean existingData);
+  GenericContainer<?> container(
+      Stack stack, String image, Credentials credentials, boolean existingData);
 
   /** The in-cluster view: Service name, ports and the Secret production YAML reads. */
   ClusterBinding binding(Stack stack, Credentials credentials, String containerIp);
 
   /** Host-side connection details, as {@code name -> value} for state and {@code sandbox env}. */
-  Map<String, String> hostDetails(Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts);
+  Map<String, String> hostDetails(
+      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts);
 
   /** The container ports published on 127.0.0.1. */
   java.util.List<Integer> publishedPorts();

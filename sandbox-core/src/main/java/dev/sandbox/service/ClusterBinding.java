@@ -8,7 +8,11 @@ import java.util.Map;
  * {@code Secret} named {@code secretName} holding {@code secretData}. Internal.
  */
 public record ClusterBinding(
-    String serviceName, String ip, Map<String, Integer> ports, String secretName, Map<String, String> secretData) {
+    String serviceName,
+    String ip,
+    Map<String, Integer> ports,
+    String secretName,
+    Map<String, String> secretData) {
 
   public ClusterBinding {
     ports = Map.copyOf(ports);

@@ -12,7 +12,8 @@ public record Credentials(String username, String password) {
   public static Credentials generate() {
     byte[] bytes = new byte[18];
     RANDOM.nextBytes(bytes);
-    return new Credentials("sandbox", Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    return new Credentials(
+        "sandbox", Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
   }
 
   @Override

@@ -19,16 +19,19 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The state folder of each sandbox, {@code <root>/<name>/}: {@code state.json}, {@code
- * kubeconfig} and {@code credentials.json}, all readable by the owner only. Internal.
+ * The state folder of each sandbox, {@code <root>/<name>/}: {@code state.json}, {@code kubeconfig}
+ * and {@code credentials.json}, all readable by the owner only. Internal.
  */
 public final class StateStore {
 
-  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
   private final Path root;
   private final ObjectMapper json =
-      new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.INDENT_OUTPUT);
 
   public StateStore(Path root) {
@@ -51,8 +54,15 @@ public final class StateStore {
     try {
       return Optional.of(json.readValue(file.toFile(), SandboxState.class));
     } catch (IOException e) {
-      throw new SandboxException("The state file " + file + " is unreadable (" + e.getMessage()
-          + "). Run `sandbox down --name " + name + "` to clean up.", e);
+      throw new SandboxException(
+          "The state file "
+              + file
+              + " is unreadable ("
+              + e.getMessage()
+              + "). Run `sandbox down --name "
+              + name
+              + "` to clean up.",
+          e);
     }
   }
 
@@ -61,7 +71,8 @@ public final class StateStore {
     try {
       writePrivate(folder(state.name()).resolve("state.json"), json.writeValueAsString(state));
     } catch (IOException e) {
-      throw new SandboxException("Cannot write the state of " + state.name() + ": " + e.getMessage(), e);
+      throw new SandboxException(
+          "Cannot write the state of " + state.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -73,8 +84,15 @@ public final class StateStore {
     }
     try {
       Map<String, Credentials> result = new HashMap<>();
-      json.readTree(file.toFile()).fields().forEachRemaining(entry -> result.put(entry.getKey(),
-          new Credentials(entry.getValue().get("username").asText(), entry.getValue().get("password").asText())));
+      json.readTree(file.toFile())
+          .fields()
+          .forEachRemaining(
+              entry ->
+                  result.put(
+                      entry.getKey(),
+                      new Credentials(
+                          entry.getValue().get("username").asText(),
+                          entry.getValue().get("password").asText())));
       return result;
     } catch (IOException e) {
       throw new SandboxException("Cannot read " + file + ": " + e.getMessage(), e);
@@ -89,7 +107,9 @@ public final class StateStore {
     }
   }
 
-  /** Forgets the running sandbox; with {@code keepData}, its credentials stay for the kept volumes. */
+  /**
+   * Forgets the running sandbox; with {@code keepData}, its credentials stay for the kept volumes.
+   */
   public void remove(String name, boolean keepData) {
     Path folder = folder(name);
     if (!Files.isDirectory(folder)) {
@@ -97,7 +117,8 @@ public final class StateStore {
     }
     try (Stream<Path> files = Files.walk(folder)) {
       for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-        if (keepData && (path.equals(folder) || path.getFileName().toString().equals("credentials.json"))) {
+        if (keepData
+            && (path.equals(folder) || path.getFileName().toString().equals("credentials.json"))) {
           continue;
         }
         Files.deleteIfExists(path);
@@ -121,7 +142,11 @@ public final class StateStore {
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
       }
       Files.writeString(temp, content, StandardCharsets.UTF_8);
-      Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new SandboxException("Cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -39,13 +39,20 @@ class ImageKitIT {
 
     @Test
     void starts_the_mapped_image_and_honours_user_password_and_database() throws Exception {
-      try (PostgreSQLContainer postgres = new PostgreSQLContainer(TestImages.POSTGRES)
-          .withDatabaseName("orders").withUsername("orders_app").withPassword("s3cret-Pw")) {
+      try (PostgreSQLContainer postgres =
+          new PostgreSQLContainer(TestImages.POSTGRES)
+              .withDatabaseName("orders")
+              .withUsername("orders_app")
+              .withPassword("s3cret-Pw")) {
         postgres.start();
 
         assertThat(postgres.getDockerImageName()).doesNotStartWith("postgres:");
-        try (var connection = DriverManager.getConnection(postgres.getJdbcUrl(), "orders_app", "s3cret-Pw");
-            ResultSet rs = connection.createStatement().executeQuery("select current_database(), current_user, version()")) {
+        try (var connection =
+                DriverManager.getConnection(postgres.getJdbcUrl(), "orders_app", "s3cret-Pw");
+            ResultSet rs =
+                connection
+                    .createStatement()
+                    .executeQuery("select current_database(), current_user, version()")) {
           rs.next();
           assertThat(rs.getString(1)).isEqualTo("orders");
           assertThat(rs.getString(2)).isEqualTo("orders_app");
@@ -61,8 +68,10 @@ class ImageKitIT {
 
     @Test
     void starts_the_mapped_image_with_amqp_and_the_management_api() throws Exception {
-      try (RabbitMQContainer rabbit = new RabbitMQContainer(TestImages.RABBITMQ)
-          .withAdminUser("orders").withAdminPassword("s3cret-Pw")) {
+      try (RabbitMQContainer rabbit =
+          new RabbitMQContainer(TestImages.RABBITMQ)
+              .withAdminUser("orders")
+              .withAdminPassword("s3cret-Pw")) {
         rabbit.start();
 
         assertThat(rabbit.getDockerImageName()).doesNotStartWith("rabbitmq:");
@@ -70,7 +79,8 @@ class ImageKitIT {
         factory.setUri(rabbit.getAmqpUrl());
         factory.setUsername("orders");
         factory.setPassword("s3cret-Pw");
-        try (var connection = factory.newConnection(); var channel = connection.createChannel()) {
+        try (var connection = factory.newConnection();
+            var channel = connection.createChannel()) {
           channel.queueDeclare("order.created", false, false, true, null);
           channel.basicPublish("", "order.created", null, "42".getBytes(StandardCharsets.UTF_8));
           GetResponse message = null;
@@ -81,11 +91,16 @@ class ImageKitIT {
           assertThat(message).isNotNull();
           assertThat(new String(message.getBody(), StandardCharsets.UTF_8)).isEqualTo("42");
         }
-        HttpResponse<String> overview = HttpClient.newHttpClient().send(
-            HttpRequest.newBuilder(URI.create(rabbit.getHttpUrl() + "/api/overview"))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("orders:s3cret-Pw".getBytes()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> overview =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create(rabbit.getHttpUrl() + "/api/overview"))
+                        .header(
+                            "Authorization",
+                            "Basic "
+                                + Base64.getEncoder().encodeToString("orders:s3cret-Pw".getBytes()))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(overview.statusCode()).isEqualTo(200);
         assertThat(overview.body()).contains("\"rabbitmq_version\"");
       }
@@ -101,11 +116,13 @@ class ImageKitIT {
     @Test
     void fails_fast_naming_the_image_and_how_to_provide_it() {
       Instant start = Instant.now();
-      GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(MISSING))
-          .withImagePullPolicy(new SandboxPullPolicy(true));
+      GenericContainer<?> container =
+          new GenericContainer<>(DockerImageName.parse(MISSING))
+              .withImagePullPolicy(new SandboxPullPolicy(true));
 
       assertThatThrownBy(container::start)
-          .hasStackTraceContaining("Image " + MISSING + " is not in the local Docker engine and sandbox is offline")
+          .hasStackTraceContaining(
+              "Image " + MISSING + " is not in the local Docker engine and sandbox is offline")
           .hasStackTraceContaining("image-map");
       assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
       container.close();
@@ -113,7 +130,8 @@ class ImageKitIT {
 
     @Test
     void the_policy_itself_refuses_without_touching_a_registry() {
-      assertThatThrownBy(() -> new SandboxPullPolicy(true).shouldPull(DockerImageName.parse(MISSING)))
+      assertThatThrownBy(
+              () -> new SandboxPullPolicy(true).shouldPull(DockerImageName.parse(MISSING)))
           .isInstanceOf(SandboxException.ImageUnavailable.class)
           .hasMessageContaining(MISSING);
     }

@@ -50,9 +50,14 @@ class K3sClusterIT {
   static void startCluster() {
     k3s = new K3sContainer(DockerImageName.parse(TestImages.K3S));
     k3s.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml())).build();
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml()))
+            .build();
     Readiness.awaitCluster(client, Duration.ofMinutes(3));
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
     K3sNode.importImage(DockerClientFactory.instance().client(), k3s.getContainerId(), BUSYBOX);
   }
 
@@ -72,18 +77,33 @@ class K3sClusterIT {
     assertThat(client.nodes().list().getItems()).hasSize(1);
     assertThat(client.nodes().list().getItems().get(0).getStatus().getConditions())
         .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
-    assertThat(client.apps().deployments().inNamespace("kube-system").withName("coredns").get().getStatus().getAvailableReplicas())
+    assertThat(
+            client
+                .apps()
+                .deployments()
+                .inNamespace("kube-system")
+                .withName("coredns")
+                .get()
+                .getStatus()
+                .getAvailableReplicas())
         .isGreaterThanOrEqualTo(1);
   }
 
   @Test
   @Order(2)
   void a_pod_runs_an_image_loaded_from_the_local_docker_engine() {
-    Pod pod = client.resource(pod("hello", Map.of("app", "hello"), "echo loaded-image-runs; sleep 3600")).create();
+    Pod pod =
+        client
+            .resource(pod("hello", Map.of("app", "hello"), "echo loaded-image-runs; sleep 3600"))
+            .create();
 
     client.resource(pod).waitUntilReady(2, TimeUnit.MINUTES);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(client.pods().inNamespace(NS).withName("hello").getLog()).contains("loaded-image-runs"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(client.pods().inNamespace(NS).withName("hello").getLog())
+                    .contains("loaded-image-runs"));
   }
 
   @Test
@@ -93,60 +113,164 @@ class K3sClusterIT {
     client.resource(pod("client", Map.of("role", "client"), "sleep 3600")).create();
     client.pods().inNamespace(NS).withName("client").waitUntilReady(2, TimeUnit.MINUTES);
 
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(fetch("client", "http://web." + NS + ".svc.cluster.local/")).contains("hello-from-web"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(fetch("client", "http://web." + NS + ".svc.cluster.local/"))
+                    .contains("hello-from-web"));
     assertThat(fetch("client", "http://web/")).contains("hello-from-web");
   }
 
   @Test
   @Order(4)
   void a_network_policy_blocks_that_traffic_and_a_second_one_allows_it_again() {
-    client.resource(new NetworkPolicyBuilder().withNewMetadata().withName("default-deny").withNamespace(NS).endMetadata()
-        .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress").endSpec().build()).create();
+    client
+        .resource(
+            new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withName("default-deny")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .endPodSelector()
+                .withPolicyTypes("Ingress")
+                .endSpec()
+                .build())
+        .create();
 
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(fetch("client", "http://web/")).doesNotContain("hello-from-web"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> assertThat(fetch("client", "http://web/")).doesNotContain("hello-from-web"));
 
-    client.resource(new NetworkPolicyBuilder().withNewMetadata().withName("allow-clients").withNamespace(NS).endMetadata()
-        .withNewSpec().withNewPodSelector().addToMatchLabels("app", "web").endPodSelector()
-        .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("role", "client").endPodSelector().endFrom().endIngress()
-        .withPolicyTypes("Ingress").endSpec().build()).create();
+    client
+        .resource(
+            new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withName("allow-clients")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .addToMatchLabels("app", "web")
+                .endPodSelector()
+                .addNewIngress()
+                .addNewFrom()
+                .withNewPodSelector()
+                .addToMatchLabels("role", "client")
+                .endPodSelector()
+                .endFrom()
+                .endIngress()
+                .withPolicyTypes("Ingress")
+                .endSpec()
+                .build())
+        .create();
 
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(fetch("client", "http://web/")).contains("hello-from-web"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(fetch("client", "http://web/")).contains("hello-from-web"));
   }
 
   @Test
   @Order(5)
   void a_persistent_volume_claim_binds_and_a_pod_writes_to_it() {
-    client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data").withNamespace(NS).endMetadata()
-        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity("16Mi"))
-        .endResources().endSpec().build()).create();
-    Pod writer = new PodBuilder(pod("writer", Map.of("app", "writer"), "echo persisted > /data/proof; cat /data/proof; sleep 3600"))
-        .editSpec().editFirstContainer().addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
-        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("data").endPersistentVolumeClaim().endVolume()
-        .endSpec().build();
+    client
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("data")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("16Mi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
+    Pod writer =
+        new PodBuilder(
+                pod(
+                    "writer",
+                    Map.of("app", "writer"),
+                    "echo persisted > /data/proof; cat /data/proof; sleep 3600"))
+            .editSpec()
+            .editFirstContainer()
+            .addNewVolumeMount()
+            .withName("data")
+            .withMountPath("/data")
+            .endVolumeMount()
+            .endContainer()
+            .addNewVolume()
+            .withName("data")
+            .withNewPersistentVolumeClaim()
+            .withClaimName("data")
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .endSpec()
+            .build();
     client.resource(writer).create();
 
     client.pods().inNamespace(NS).withName("writer").waitUntilReady(3, TimeUnit.MINUTES);
-    assertThat(client.persistentVolumeClaims().inNamespace(NS).withName("data").get().getStatus().getPhase()).isEqualTo("Bound");
+    assertThat(
+            client
+                .persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName("data")
+                .get()
+                .getStatus()
+                .getPhase())
+        .isEqualTo("Bound");
     assertThat(exec("writer", "cat", "/data/proof")).contains("persisted");
   }
 
   private static void startWebServer() {
-    client.resource(pod("web", Map.of("app", "web"),
-        "mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 8080 -h /www")).create();
-    client.resource(new ServiceBuilder().withNewMetadata().withName("web").withNamespace(NS).endMetadata()
-        .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build())
+    client
+        .resource(
+            pod(
+                "web",
+                Map.of("app", "web"),
+                "mkdir -p /www && echo hello-from-web > /www/index.html && httpd -f -p 8080 -h /www"))
+        .create();
+    client
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("web")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addToSelector("app", "web")
+                .addNewPort()
+                .withPort(80)
+                .withNewTargetPort(8080)
+                .endPort()
+                .endSpec()
+                .build())
         .create();
     client.pods().inNamespace(NS).withName("web").waitUntilReady(2, TimeUnit.MINUTES);
   }
 
   static Pod pod(String name, Map<String, String> labels, String script) {
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace(NS).withLabels(labels).endMetadata()
-        .withNewSpec().withTerminationGracePeriodSeconds(0L)
-        .addNewContainer().withName("main").withImage(BUSYBOX).withImagePullPolicy("IfNotPresent")
-        .withCommand("sh", "-c", script).endContainer().endSpec().build();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NS)
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withTerminationGracePeriodSeconds(0L)
+        .addNewContainer()
+        .withName("main")
+        .withImage(BUSYBOX)
+        .withImagePullPolicy("IfNotPresent")
+        .withCommand("sh", "-c", script)
+        .endContainer()
+        .endSpec()
+        .build();
   }
 
   /** wget from inside a pod with a short timeout; returns the body or the error text. */
@@ -157,7 +281,14 @@ class K3sClusterIT {
   static String exec(String pod, String... command) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (ExecWatch watch = client.pods().inNamespace(NS).withName(pod).writingOutput(out).writingError(err).exec(command)) {
+    try (ExecWatch watch =
+        client
+            .pods()
+            .inNamespace(NS)
+            .withName(pod)
+            .writingOutput(out)
+            .writingError(err)
+            .exec(command)) {
       watch.exitCode().get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       return "exec failed: " + e;

@@ -20,11 +20,14 @@ public final class DockerCondition implements ExecutionCondition {
       return ConditionEvaluationResult.enabled("a Docker engine answers");
     }
     String ci = System.getenv("CI");
-    if (Boolean.getBoolean("sandbox.requireDocker") || (ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false"))) {
-      throw new IllegalStateException("No Docker engine answered, and CI (the CI variable or -Dsandbox.requireDocker=true) forbids skipping."
-          + " Start dockerd (bash .ci/run does) or set DOCKER_HOST.");
+    if (Boolean.getBoolean("sandbox.requireDocker")
+        || (ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false"))) {
+      throw new IllegalStateException(
+          "No Docker engine answered, and CI (the CI variable or -Dsandbox.requireDocker=true) forbids skipping."
+              + " Start dockerd (bash .ci/run does) or set DOCKER_HOST.");
     }
-    return ConditionEvaluationResult.disabled("No Docker engine answered: skipping tests that need real containers."
-        + " Start Docker to run them.");
+    return ConditionEvaluationResult.disabled(
+        "No Docker engine answered: skipping tests that need real containers."
+            + " Start Docker to run them.");
   }
 }

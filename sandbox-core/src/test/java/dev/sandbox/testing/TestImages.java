@@ -1,6 +1,8 @@
 package dev.sandbox.testing;
 
-/** The official image names the tests ask for; the image map (SANDBOX_CONFIG) maps them. One place. */
+/**
+ * The official image names the tests ask for; the image map (SANDBOX_CONFIG) maps them. One place.
+ */
 public final class TestImages {
 
   public static final String K3S = "rancher/k3s:v1.34.4-k3s1";
