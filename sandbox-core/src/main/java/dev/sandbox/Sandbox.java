@@ -110,6 +110,15 @@ public final class Sandbox implements AutoCloseable {
     return java.net.URI.create("http://127.0.0.1:" + forward.getLocalPort());
   }
 
+  /**
+   * Writes what helps explain a failure into {@code folder}: {@code events.txt}, {@code pods.yaml}
+   * (pod statuses) and {@code logs/<namespace>_<pod>_<container>.log} (last 200 lines), for one
+   * namespace or, when empty, every application namespace.
+   */
+  public void writeDiagnostics(Path folder, Optional<String> namespace) {
+    Diagnostics.write(client(), namespace, folder);
+  }
+
   @Override
   public synchronized void close() {
     for (var forward : forwards.values()) {

@@ -19,6 +19,7 @@ import dev.sandbox.k3s.Readiness;
 import dev.sandbox.k3s.Wiring;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.policy.PolicyPacks;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
@@ -395,6 +396,30 @@ public final class SandboxEngine {
           Wiring.apply(client, namespaces, bindings);
           return bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
         });
+    Set<String> applicationNamespaces = applicationNamespaces(manifests);
+    List<Manifest> packs = PolicyPacks.manifests(stack, applicationNamespaces, loader);
+    if (!packs.isEmpty() || stack.policies().packs().contains("pod-security")) {
+      step(
+          listener,
+          "policies",
+          String.join(", ", stack.policies().packs())
+              + (stack.policies().custom().isEmpty() ? "" : " + the team's own"),
+          () -> {
+            PolicyPacks.labelNamespaces(client, stack, applicationNamespaces);
+            PolicyPacks.apply(client, packs, stack.readiness().timeout());
+            PolicyPacks.awaitGuardrails(client, stack, Duration.ofSeconds(60));
+            return packs.size()
+                + " policy object(s); Pod Security "
+                + (stack.policies().packs().contains("pod-security")
+                    ? stack.policies().podSecurity().level()
+                        + " ("
+                        + stack.policies().podSecurity().mode()
+                        + ")"
+                    : "off")
+                + " on "
+                + String.join(", ", applicationNamespaces);
+          });
+    }
     step(
         listener,
         "manifests",
@@ -404,6 +429,19 @@ public final class SandboxEngine {
           return manifests.size() + " object(s) applied";
         });
     Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
+  }
+
+  /** Namespaces the manifests declare or put objects into: where the policy packs apply. */
+  private static Set<String> applicationNamespaces(List<Manifest> manifests) {
+    Set<String> result = new LinkedHashSet<>();
+    for (Manifest manifest : manifests) {
+      if (manifest.kind().equals("Namespace")) {
+        result.add(manifest.name());
+      } else if (manifest.namespace() != null) {
+        result.add(manifest.namespace());
+      }
+    }
+    return result;
   }
 
   private static List<BackingService> services(Stack stack) {

@@ -50,6 +50,39 @@ public class SandboxException extends RuntimeException {
     }
   }
 
+  /**
+   * The platform's policies rejected objects of the manifests. The message lists every violation:
+   * policy, workload, what is wrong.
+   */
+  public static class PolicyViolations extends ManifestApply {
+
+    /** One rejected object. */
+    public record Violation(String policy, String workload, String source, String message) {}
+
+    private final java.util.List<Violation> violations;
+
+    public PolicyViolations(java.util.List<Violation> violations) {
+      super(format(violations), null);
+      this.violations = java.util.List.copyOf(violations);
+    }
+
+    public java.util.List<Violation> violations() {
+      return violations;
+    }
+
+    private static String format(java.util.List<Violation> violations) {
+      StringBuilder text =
+          new StringBuilder(violations.size() + " object(s) violate the sandbox's policies:\n");
+      for (Violation v : violations) {
+        text.append(String.format("  %-22s %-36s %s%n", v.policy(), v.workload(), v.message()));
+      }
+      return text.append(
+              "Fix the manifests (production enforces the same policies), or set the policy's action"
+                  + " to Warn under policies.guardrails in the stack file.")
+          .toString();
+    }
+  }
+
   /** No running sandbox carries the requested name. */
   public static class NotFound extends SandboxException {
     public NotFound(String message) {

@@ -198,7 +198,7 @@ final class SandboxExtension
             context.getRequiredTestMethod().getName());
     String note;
     try {
-      Diagnostics.write(shared.get().sandbox().client(), namespace, folder);
+      shared.get().sandbox().writeDiagnostics(folder, namespace);
       note = "Sandbox diagnostics (events, pods, last log lines): " + folder.toAbsolutePath();
     } catch (RuntimeException e) {
       note = "Sandbox diagnostics could not be collected: " + e.getMessage();

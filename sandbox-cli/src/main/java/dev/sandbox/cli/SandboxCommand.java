@@ -21,6 +21,11 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       EnvCommand.class,
       KubeconfigCommand.class,
+      ApplyCommand.class,
+      LoadCommand.class,
+      LogsCommand.class,
+      PortForwardCommand.class,
+      ExecCommand.class,
       DoctorCommand.class,
       VersionCommand.class,
       picocli.AutoComplete.GenerateCompletion.class

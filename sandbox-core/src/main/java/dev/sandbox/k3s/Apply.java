@@ -8,16 +8,24 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Server-side apply of ordered manifests with field manager {@code sandbox}; waits for CRDs to be
- * Established before anything that may use them. Internal.
+ * Established before anything that may use them, and collects every policy denial instead of
+ * stopping at the first. Internal.
  */
 public final class Apply {
 
   public static final String FIELD_MANAGER = "sandbox";
+
+  /** How the API server words a denial by a ValidatingAdmissionPolicy. */
+  private static final Pattern POLICY_DENIAL =
+      Pattern.compile("ValidatingAdmissionPolicy '([^']+)' with binding '[^']*' denied request:");
 
   private Apply() {}
 
@@ -27,6 +35,7 @@ public final class Apply {
       boolean forceConflicts,
       Duration crdTimeout,
       ProgressListener listener) {
+    List<SandboxException.PolicyViolations.Violation> violations = new ArrayList<>();
     for (Manifest manifest : manifests) {
       GenericKubernetesResource resource = manifest.resource();
       try {
@@ -37,6 +46,20 @@ public final class Apply {
             e.getStatus() != null && e.getStatus().getMessage() != null
                 ? e.getStatus().getMessage()
                 : e.getMessage();
+        Matcher policy = POLICY_DENIAL.matcher(reason);
+        if (policy.find()) {
+          // keep going: the user gets every violation at once, not one per run
+          violations.add(
+              new SandboxException.PolicyViolations.Violation(
+                  policy.group(1),
+                  manifest.displayName(),
+                  manifest.source(),
+                  reason.substring(policy.end()).strip()));
+          listener.onEvent(
+              ProgressListener.Event.info(
+                  "policies", "denied " + manifest.displayName() + " (" + policy.group(1) + ")"));
+          continue;
+        }
         throw new SandboxException.ManifestApply(
             manifest.origin()
                 + " was rejected by the API server: "
@@ -51,6 +74,9 @@ public final class Apply {
       if (manifest.kind().equals("CustomResourceDefinition")) {
         awaitEstablished(client, manifest, crdTimeout);
       }
+    }
+    if (!violations.isEmpty()) {
+      throw new SandboxException.PolicyViolations(violations);
     }
   }
 

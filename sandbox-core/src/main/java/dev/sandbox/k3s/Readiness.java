@@ -103,6 +103,10 @@ public final class Readiness {
       try {
         resource.waitUntilCondition(
             r -> {
+              if (r != null && replicaFailure(r) != null) {
+                // e.g. Pod Security rejected every pod: waiting longer cannot help
+                throw new SandboxException.ServiceStartup(replicaFailure(r), null);
+              }
               if (r != null && manifest.kind().equals("Job") && jobFailed(r)) {
                 throw new SandboxException.ServiceStartup("Job failed", null);
               }
@@ -118,13 +122,15 @@ public final class Readiness {
         listener.onEvent(
             ProgressListener.Event.failed(
                 component, "not ready", Duration.between(started, Instant.now())));
+        String why =
+            e instanceof SandboxException.ServiceStartup early && early.getCause() == null
+                ? ") cannot become ready: " + early.getMessage() + "\n"
+                : ") was not ready within " + timeout.toSeconds() + " s.\n";
         throw new SandboxException.ServiceStartup(
             component
                 + " (from "
                 + manifest.source()
-                + ") was not ready within "
-                + timeout.toSeconds()
-                + " s.\n"
+                + why
                 + diagnosis
                 + "\nFix the manifest or image, then run `sandbox apply`; or raise readiness.timeout.",
             e);
@@ -180,6 +186,23 @@ public final class Readiness {
                       && "True".equals(m.get("status")));
     }
     return false;
+  }
+
+  /** The message of a Deployment's ReplicaFailure condition, or null. */
+  @SuppressWarnings("unchecked")
+  static String replicaFailure(GenericKubernetesResource r) {
+    Map<String, Object> status =
+        (Map<String, Object>) r.getAdditionalProperties().getOrDefault("status", Map.of());
+    if (status.get("conditions") instanceof List<?> conditions) {
+      for (Object condition : conditions) {
+        if (condition instanceof Map<?, ?> c
+            && "ReplicaFailure".equals(c.get("type"))
+            && "True".equals(c.get("status"))) {
+          return String.valueOf(c.get("message"));
+        }
+      }
+    }
+    return null;
   }
 
   private static long number(Map<String, Object> map, String key) {
@@ -242,13 +265,14 @@ public final class Readiness {
       StringBuilder text, KubernetesClient client, String namespace, String name) {
     List<Event> events =
         new ArrayList<>(
-            client
-                .v1()
-                .events()
-                .inNamespace(namespace)
-                .withField("involvedObject.name", name)
-                .list()
-                .getItems());
+            client.v1().events().inNamespace(namespace).list().getItems().stream()
+                // the workload's own events and those of what it owns (its ReplicaSets, its pods)
+                .filter(
+                    e ->
+                        e.getInvolvedObject() != null
+                            && e.getInvolvedObject().getName() != null
+                            && e.getInvolvedObject().getName().startsWith(name))
+                .toList());
     events.sort(
         Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
     if (!events.isEmpty()) {

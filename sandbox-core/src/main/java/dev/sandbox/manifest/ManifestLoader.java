@@ -124,6 +124,15 @@ public final class ManifestLoader {
     }
   }
 
+  /**
+   * Parses YAML text that does not come from a file (policy packs); no filtering, images rewritten.
+   */
+  public List<Manifest> parseText(String source, String text) {
+    List<Manifest> manifests = parse(source, text);
+    manifests.forEach(m -> rewriteImages(m.resource().getAdditionalProperties()));
+    return manifests;
+  }
+
   List<Manifest> parse(String source, String text) {
     List<Manifest> result = new ArrayList<>();
     int index = 0;

@@ -1,4 +1,4 @@
-package dev.sandbox.junit;
+package dev.sandbox;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;

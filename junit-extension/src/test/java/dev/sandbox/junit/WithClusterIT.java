@@ -1,0 +1,132 @@
+package dev.sandbox.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.testkit.engine.EventConditions.event;
+import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
+import static org.junit.platform.testkit.engine.EventConditions.test;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
+
+import dev.sandbox.junit.WithClusterTestCases.FailingClass;
+import dev.sandbox.junit.WithClusterTestCases.FirstClass;
+import dev.sandbox.junit.WithClusterTestCases.NamespacedClass;
+import dev.sandbox.junit.WithClusterTestCases.SecondClass;
+import dev.sandbox.junit.WithClusterTestCases.UnsupportedParameterClass;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * The extension, the junit-pioneer way: fixture classes run through the JUnit Platform in one test
+ * plan (so they share one sandbox), asserting exact outcomes and messages.
+ */
+class WithClusterIT {
+
+  static EngineExecutionResults results;
+
+  @BeforeAll
+  static void runTheFixtures() {
+    if (!DockerClientFactory.instance().isDockerAvailable()) {
+      throw new IllegalStateException("WithClusterIT needs a Docker engine");
+    }
+    results =
+        EngineTestKit.engine("junit-jupiter")
+            .selectors(
+                selectClass(FirstClass.class),
+                selectClass(SecondClass.class),
+                selectClass(NamespacedClass.class),
+                selectClass(UnsupportedParameterClass.class),
+                selectClass(FailingClass.class))
+            .execute();
+  }
+
+  @Test
+  void ten_classes_pay_the_start_up_once_one_sandbox_per_stack_per_jvm() {
+    assertThat(WithClusterTestCases.SEEN_K3S).hasSize(2);
+    assertThat(WithClusterTestCases.SEEN_K3S.get(0))
+        .isEqualTo(WithClusterTestCases.SEEN_K3S.get(1));
+    results
+        .testEvents()
+        .succeeded()
+        .assertThatEvents()
+        .haveExactly(1, event(test("gets_a_ready_cluster_and_postgres")))
+        .haveExactly(1, event(test("shares_the_same_sandbox")))
+        .haveExactly(1, event(test("owns_a_namespace_with_its_manifests")));
+  }
+
+  @Test
+  void the_sandbox_is_removed_when_the_test_plan_ends() {
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("dev.sandbox.name", "it-junit"))
+                .exec())
+        .isEmpty();
+  }
+
+  @Test
+  void an_unsupported_parameter_type_gets_a_message_naming_it_and_the_supported_types() {
+    results
+        .testEvents()
+        .failed()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("asks_for_something_unknown"),
+                finishedWithFailure(
+                    instanceOf(ParameterResolutionException.class),
+                    message(
+                        m ->
+                            m.equals(
+                                "asks_for_something_unknown(arg0) has type java.lang.String, which @WithCluster cannot inject."
+                                    + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.")))));
+  }
+
+  @Test
+  void a_failed_test_gets_diagnostics_and_its_message_names_the_folder() {
+    Path folder =
+        Path.of("target", "sandbox-reports", FailingClass.class.getName(), "fails")
+            .toAbsolutePath();
+    results
+        .testEvents()
+        .failed()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("fails"),
+                finishedWithFailure(
+                    instanceOf(AssertionError.class),
+                    message(
+                        m ->
+                            m.contains("deliberately wrong")
+                                && m.endsWith(
+                                    "Sandbox diagnostics (events, pods, last log lines): "
+                                        + folder)))));
+    assertThat(folder.resolve("events.txt")).exists();
+    assertThat(folder.resolve("pods.yaml")).exists();
+    assertThat(Files.isDirectory(folder.resolve("logs"))).isTrue();
+  }
+
+  @Test
+  void the_class_namespace_is_deleted_after_the_class() {
+    assertThat(WithClusterTestCases.SEEN_NAMESPACES).hasSize(1);
+    // the sandbox itself is gone by now; the namespace deletion was awaited before the class
+    // finished
+    results
+        .containerEvents()
+        .succeeded()
+        .assertThatEvents()
+        .anyMatch(e -> e.getTestDescriptor().getDisplayName().equals("NamespacedClass"));
+  }
+}

@@ -1,0 +1,106 @@
+package dev.sandbox.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox.PostgresEndpoint;
+import dev.sandbox.Sandbox;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/** Fixture classes run through the EngineTestKit by {@link WithClusterIT}; not run on their own. */
+final class WithClusterTestCases {
+
+  static final List<String> SEEN_K3S = new CopyOnWriteArrayList<>();
+  static final List<String> SEEN_NAMESPACES = new CopyOnWriteArrayList<>();
+
+  private WithClusterTestCases() {}
+
+  /** A team's own annotation, declared once. */
+  @WithCluster(stack = "src/test/resources/it-stack.yaml")
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  @interface TeamSandbox {}
+
+  @TeamSandbox
+  @Order(1)
+  static class FirstClass {
+    @InjectSandbox KubernetesClient client;
+
+    @Test
+    void gets_a_ready_cluster_and_postgres(Sandbox sandbox, PostgresEndpoint db) throws Exception {
+      SEEN_K3S.add(sandbox.state().containers().get("k3s"));
+      assertThat(client.nodes().list().getItems()).hasSize(1);
+      try (var connection =
+          DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password())) {
+        assertThat(connection.isValid(5)).isTrue();
+      }
+    }
+  }
+
+  @TeamSandbox
+  @Order(2)
+  static class SecondClass {
+    private final Sandbox sandbox;
+
+    SecondClass(Sandbox sandbox) {
+      this.sandbox = sandbox;
+    }
+
+    @Test
+    void shares_the_same_sandbox() {
+      SEEN_K3S.add(sandbox.state().containers().get("k3s"));
+    }
+  }
+
+  @WithCluster(
+      stack = "src/test/resources/it-stack.yaml",
+      namespacePerClass = true,
+      manifests = "src/test/resources/it-manifests")
+  static class NamespacedClass {
+    @Test
+    void owns_a_namespace_with_its_manifests(ClusterNamespace namespace, KubernetesClient client) {
+      SEEN_NAMESPACES.add(namespace.name());
+      assertThat(namespace.name()).startsWith("t-namespacedclass-");
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace(namespace.name())
+                  .withName("class-config")
+                  .get()
+                  .getData())
+          .containsEntry("greeting", "hello");
+    }
+  }
+
+  @TeamSandbox
+  @Order(4)
+  static class AfterTheNamespacedClass {
+    @Test
+    void no_longer_sees_its_namespace(KubernetesClient client) {
+      assertThat(SEEN_NAMESPACES).hasSize(1);
+      assertThat(client.namespaces().withName(SEEN_NAMESPACES.get(0)).get()).isNull();
+    }
+  }
+
+  @TeamSandbox
+  static class UnsupportedParameterClass {
+    @Test
+    void asks_for_something_unknown(@InjectSandbox String notInjectable) {}
+  }
+
+  @TeamSandbox
+  static class FailingClass {
+    @Test
+    void fails() {
+      assertThat(1 + 1).as("deliberately wrong").isEqualTo(3);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.Stack;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "apply",
+    mixinStandardHelpOptions = true,
+    description =
+        "Re-apply the stack's manifests and reload its images into the running sandbox, without restarting"
+            + " anything: the inner loop while editing YAML.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  sandbox apply",
+      "  sandbox apply -f samples/orders-service/sandbox.yaml --force-conflicts"
+    })
+final class ApplyCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--force-conflicts", description = "Take over fields other field managers own.")
+  boolean forceConflicts;
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    PrintWriter out = spec.commandLine().getOut();
+    Stack stack = env.stack(global);
+    try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {
+      env.engine().apply(stack, forceConflicts, progress);
+    }
+    if (!global.quiet()) {
+      out.println("Applied to sandbox '" + stack.name() + "'.");
+    }
+    return ExitCode.OK.code();
+  }
+}

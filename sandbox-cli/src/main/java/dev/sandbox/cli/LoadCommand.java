@@ -1,0 +1,44 @@
+package dev.sandbox.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "load",
+    mixinStandardHelpOptions = true,
+    description =
+        "Load images from the local Docker engine into the sandbox's cluster, so pods with"
+            + " imagePullPolicy IfNotPresent start them without a registry.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  docker build -t orders-service:dev . && sandbox load orders-service:dev"})
+final class LoadCommand implements Callable<Integer> {
+
+  @ParentCommand SandboxCommand parent;
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "IMAGE",
+      description = "Images in the local Docker engine.")
+  List<String> images;
+
+  @Override
+  public Integer call() {
+    Environment env = parent.environment;
+    PrintWriter out = spec.commandLine().getOut();
+    var took = env.engine().load(env.name(global), images, dev.sandbox.ProgressListener.NONE);
+    if (!global.quiet()) {
+      took.forEach(
+          (image, duration) ->
+              out.printf("loaded %s in %.1fs%n", image, duration.toMillis() / 1000.0));
+    }
+    return ExitCode.OK.code();
+  }
+}

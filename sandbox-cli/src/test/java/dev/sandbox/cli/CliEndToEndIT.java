@@ -1,0 +1,151 @@
+package dev.sandbox.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * up -> status --json -> env -> logs -> apply -> down, through the CLI, against real containers.
+ */
+class CliEndToEndIT {
+
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("SANDBOX_HOME", dir.resolve("state").toString());
+    env.remove("SANDBOX_NAME");
+    env.remove("SANDBOX_FILE");
+    Environment environment = new Environment(env, dir.resolve("home"), dir, false);
+    int code =
+        Cli.create(environment, new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void a_developer_day_from_up_to_down() throws IOException {
+    if (!DockerClientFactory.instance().isDockerAvailable()) {
+      throw new IllegalStateException("CliEndToEndIT needs a Docker engine");
+    }
+    Files.createDirectories(dir.resolve("k8s"));
+    Files.writeString(
+        dir.resolve("k8s/web.yaml"),
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: default}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+                - name: httpd
+                  image: alpine:3.17
+                  imagePullPolicy: IfNotPresent
+                  command: [sh, -c, "echo web-started; mkdir -p /www; echo hi > /www/index.html; httpd -f -p 8080 -h /www"]
+        """);
+    Files.writeString(
+        dir.resolve("sandbox.yaml"),
+        """
+        version: 1
+        name: it-cli
+        manifests: {paths: [k8s]}
+        policies: {packs: []}
+        monitoring: {enabled: false}
+        readiness: {timeout: 3m}
+        """);
+    try {
+      Run up = run("up");
+      assertThat(up.code()).as(up.err()).isZero();
+      assertThat(up.out())
+          .contains("Sandbox 'it-cli' is ready.", "kubeconfig", "jdbc:postgresql://127.0.0.1:")
+          .contains("ok deployment/default/web");
+      assertThat(up.out()).doesNotContain(password(run("env", "--json").out()));
+
+      Run status = run("status", "--json");
+      assertThat(status.code()).isZero();
+      JsonNode json = new ObjectMapper().readTree(status.out());
+      assertThat(json.get("name").asText()).isEqualTo("it-cli");
+      assertThat(json.get("running").asBoolean()).isTrue();
+      assertThat(json.get("components"))
+          .extracting(c -> c.get("name").asText())
+          .containsExactly("k3s", "postgres", "rabbitmq");
+      assertThat(json.get("components").get(1).get("ports").get("5432").asInt()).isPositive();
+      JsonNode web = json.get("workloads").get(0);
+      assertThat(web.get("kind").asText()).isEqualTo("Deployment");
+      assertThat(web.get("name").asText()).isEqualTo("web");
+      assertThat(web.get("ready").asInt()).isEqualTo(1);
+      assertThat(web.get("desired").asInt()).isEqualTo(1);
+
+      Run env = run("env");
+      assertThat(env.code()).isZero();
+      assertThat(env.out())
+          .contains(
+              "export KUBECONFIG='" + dir.resolve("state/it-cli/kubeconfig") + "'",
+              "export DATABASE_URL='postgresql://sandbox:",
+              "export AMQP_URL='amqp://sandbox:");
+
+      Run logs = run("logs");
+      assertThat(logs.code()).isZero();
+      assertThat(logs.out()).containsPattern("web-[a-z0-9]+-[a-z0-9]+/httpd web-started");
+
+      Run apply = run("apply");
+      assertThat(apply.code()).as(apply.err()).isZero();
+      assertThat(apply.out()).contains("Applied to sandbox 'it-cli'.");
+
+      Run again = run("up", "--no-reuse");
+      assertThat(again.code()).isEqualTo(1);
+      assertThat(again.err()).contains("A sandbox named 'it-cli' already exists");
+    } finally {
+      Run down = run("down");
+      assertThat(down.code()).isZero();
+      assertThat(down.out()).contains("Sandbox 'it-cli' is down.");
+    }
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("dev.sandbox.name", "it-cli"))
+                .exec())
+        .isEmpty();
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listNetworksCmd()
+                .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
+                .exec())
+        .isEmpty();
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listVolumesCmd()
+                .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
+                .exec()
+                .getVolumes())
+        .isNullOrEmpty();
+    Run status = run("status");
+    assertThat(status.code()).isEqualTo(4);
+  }
+
+  private static String password(String envJson) throws IOException {
+    return new ObjectMapper().readTree(envJson).get("PGPASSWORD").asText();
+  }
+}

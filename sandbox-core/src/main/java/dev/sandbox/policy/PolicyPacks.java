@@ -1,0 +1,167 @@
+package dev.sandbox.policy;
+
+import dev.sandbox.SandboxException;
+import dev.sandbox.Stack;
+import dev.sandbox.k3s.Apply;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestLoader;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The platform's guardrails, installed before the manifests: Pod Security labels on application
+ * namespaces, default-deny NetworkPolicies with DNS allowed, CEL ValidatingAdmissionPolicies, and
+ * the team's own policy YAML. The packs are YAML resources of the {@code stacks} module. Internal.
+ */
+public final class PolicyPacks {
+
+  static final String PACKS = "dev/sandbox/stacks/packs/";
+
+  /** Labels are owned by their own field manager so re-applying a Namespace manifest keeps them. */
+  static final String FIELD_MANAGER = "sandbox-policies";
+
+  private PolicyPacks() {}
+
+  /** The pack objects for the given application namespaces, plus the team's own policies. */
+  public static List<Manifest> manifests(
+      Stack stack, Collection<String> namespaces, ManifestLoader loader) {
+    List<Manifest> result = new ArrayList<>();
+    List<String> packs = stack.policies().packs();
+    if (packs.contains("network")) {
+      String template = resource("network.yaml");
+      for (String namespace : namespaces) {
+        result.addAll(
+            loader.parseText(
+                "pack network (" + namespace + ")", template.replace("NAMESPACE", namespace)));
+      }
+    }
+    if (packs.contains("guardrails")) {
+      String text = resource("guardrails.yaml");
+      for (Map.Entry<String, String> action : stack.policies().guardrails().entrySet()) {
+        text = text.replace("ACTION_" + action.getKey(), action.getValue());
+      }
+      result.addAll(loader.parseText("pack guardrails", text));
+    }
+    result.addAll(loader.load(stack.policies().custom()));
+    return result;
+  }
+
+  /**
+   * Labels application namespaces for Pod Security Admission. In {@code enforce} mode the same
+   * level also warns, so applying a violating Deployment says why right away.
+   */
+  public static void labelNamespaces(
+      KubernetesClient client, Stack stack, Collection<String> namespaces) {
+    if (!stack.policies().packs().contains("pod-security")) {
+      return;
+    }
+    Stack.PodSecurity psa = stack.policies().podSecurity();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("pod-security.kubernetes.io/" + psa.mode(), psa.level());
+    if (psa.mode().equals("enforce")) {
+      labels.put("pod-security.kubernetes.io/warn", psa.level());
+      labels.put("pod-security.kubernetes.io/audit", psa.level());
+    }
+    for (String namespace : namespaces) {
+      client
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(namespace)
+                  .withLabels(labels)
+                  .endMetadata()
+                  .build())
+          .fieldManager(FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
+    }
+  }
+
+  /**
+   * Admission policies take effect once the API server has loaded them; waits until a dry-run of an
+   * object that breaks a denying guardrail is rejected, so the manifests that follow are checked.
+   */
+  public static void awaitGuardrails(KubernetesClient client, Stack stack, Duration timeout) {
+    if (!stack.policies().packs().contains("guardrails")) {
+      return;
+    }
+    boolean nameLabelDenies = "Deny".equals(stack.policies().guardrails().get("name-label"));
+    boolean resourcesDeny = "Deny".equals(stack.policies().guardrails().get("resources"));
+    if (!nameLabelDenies && !resourcesDeny) {
+      return;
+    }
+    var probe =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName("sandbox-guardrail-probe")
+            .withNamespace("default")
+            .endMetadata()
+            .withNewSpec()
+            .withNewSelector()
+            .addToMatchLabels("app", "probe")
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("app", "probe")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("probe")
+            .withImage("probe:1")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        client.resource(probe).dryRun().create();
+      } catch (KubernetesClientException e) {
+        if (e.getMessage() != null && e.getMessage().contains("ValidatingAdmissionPolicy")) {
+          return;
+        }
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new SandboxException.ServiceStartup(
+        "The guardrail admission policies did not take effect within "
+            + timeout.toSeconds()
+            + " s. Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+        null);
+  }
+
+  /** Applies pack objects (field manager {@code sandbox}). */
+  public static void apply(KubernetesClient client, List<Manifest> manifests, Duration timeout) {
+    Apply.apply(client, manifests, true, timeout, dev.sandbox.ProgressListener.NONE);
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = PolicyPacks.class.getClassLoader().getResourceAsStream(PACKS + name)) {
+      if (in == null) {
+        throw new SandboxException(
+            "The policy pack " + PACKS + name + " is missing from the classpath (the stacks jar).");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SandboxException("Cannot read policy pack " + name + ": " + e.getMessage(), e);
+    }
+  }
+}
