@@ -177,6 +177,10 @@ final class SandboxExtension
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable failure)
       throws Throwable {
+    if (failure instanceof ParameterResolutionException
+        || failure instanceof ExtensionConfigurationException) {
+      throw failure; // the extension's own message says everything
+    }
     Optional<SharedSandbox> shared =
         Optional.ofNullable(
             context

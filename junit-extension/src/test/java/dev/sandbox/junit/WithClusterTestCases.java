@@ -64,6 +64,7 @@ final class WithClusterTestCases {
       stack = "src/test/resources/it-stack.yaml",
       namespacePerClass = true,
       manifests = "src/test/resources/it-manifests")
+  @Order(3)
   static class NamespacedClass {
     @Test
     void owns_a_namespace_with_its_manifests(ClusterNamespace namespace, KubernetesClient client) {

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -36,7 +35,25 @@ final class LogsCommand implements Callable<Integer> {
   private static final String[] COLOURS = {"36", "33", "35", "32", "34", "31"};
 
   @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
+
+  // `-f` means --follow here, as in kubectl logs; the stack file is --file only.
+  @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description = "Stack file (default: ./sandbox.yaml or the embedded default).")
+  java.nio.file.Path file;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Sandbox name (default: the stack's name).")
+  String name;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Debug logs and stack traces.")
+  boolean verbose;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Parameters(
@@ -67,6 +84,9 @@ final class LogsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Environment env = parent.environment;
     PrintWriter out = spec.commandLine().getOut();
+    GlobalOptions global = new GlobalOptions();
+    global.file = file;
+    global.name = name;
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       KubernetesClient client = sandbox.client();
       List<Pod> pods =
