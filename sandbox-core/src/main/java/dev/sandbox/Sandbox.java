@@ -111,6 +111,14 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * PromQL queries against the monitoring pack's Prometheus (namespace {@code sandbox-monitoring}),
+   * through a port-forward that lives as long as this handle.
+   */
+  public Prometheus prometheus() {
+    return new Prometheus(serviceUrl("sandbox-monitoring", "prometheus", 9090));
+  }
+
+  /**
    * Writes what helps explain a failure into {@code folder}: {@code events.txt}, {@code pods.yaml}
    * (pod statuses) and {@code logs/<namespace>_<pod>_<container>.log} (last 200 lines), for one
    * namespace or, when empty, every application namespace.

@@ -19,6 +19,7 @@ import dev.sandbox.k3s.Readiness;
 import dev.sandbox.k3s.Wiring;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.policy.PolicyPacks;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
@@ -420,6 +421,23 @@ public final class SandboxEngine {
                 + String.join(", ", applicationNamespaces);
           });
     }
+    List<Manifest> monitoring = MonitoringPack.manifests(stack, loader);
+    if (!monitoring.isEmpty()) {
+      loadImages(docker, nodeId, stack, images, monitoring, listener);
+      step(
+          listener,
+          "monitoring",
+          "Prometheus in " + MonitoringPack.NAMESPACE,
+          () -> {
+            Apply.apply(
+                client, monitoring, true, stack.readiness().timeout(), ProgressListener.NONE);
+            return "Prometheus applied ("
+                + stack.monitoring().rules().size()
+                + " rule file(s)); `sandbox port-forward prometheus 9090 -n "
+                + MonitoringPack.NAMESPACE
+                + "`";
+          });
+    }
     step(
         listener,
         "manifests",
@@ -428,7 +446,9 @@ public final class SandboxEngine {
           Apply.apply(client, manifests, forceConflicts, stack.readiness().timeout(), listener);
           return manifests.size() + " object(s) applied";
         });
-    Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
+    List<Manifest> workloads = new ArrayList<>(monitoring);
+    workloads.addAll(manifests);
+    Readiness.awaitWorkloads(client, workloads, stack.readiness().timeout(), listener);
   }
 
   /** Namespaces the manifests declare or put objects into: where the policy packs apply. */
@@ -496,6 +516,7 @@ public final class SandboxEngine {
     }
     components.sort(java.util.Comparator.comparing(SandboxStatus.Component::name));
     List<SandboxStatus.Workload> workloads = new ArrayList<>();
+    List<Prometheus.Alert> alerts = new ArrayList<>();
     String clusterError = null;
     Optional<SandboxState> state = store.read(name);
     if (state.isPresent()
@@ -503,11 +524,20 @@ public final class SandboxEngine {
             .anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"))) {
       try (Sandbox sandbox = handle(state.get(), false)) {
         workloads.addAll(Workloads.list(sandbox.client()));
+        if (sandbox
+                .client()
+                .services()
+                .inNamespace(MonitoringPack.NAMESPACE)
+                .withName(MonitoringPack.SERVICE)
+                .get()
+            != null) {
+          alerts.addAll(sandbox.prometheus().alerts());
+        }
       } catch (RuntimeException e) {
         clusterError = rootMessage(e);
       }
     }
-    return new SandboxStatus(name, components, workloads, clusterError);
+    return new SandboxStatus(name, components, workloads, alerts, clusterError);
   }
 
   /** Containers of the sandbox, as Docker reports them. */

@@ -9,14 +9,20 @@ import java.util.Map;
  * @param name the sandbox
  * @param components its containers
  * @param workloads the applications running in its cluster (empty when the cluster is unreachable)
+ * @param alerts pending and firing alerts of the monitoring pack's Prometheus (empty without it)
  * @param clusterError why workloads could not be read, or null
  */
 public record SandboxStatus(
-    String name, List<Component> components, List<Workload> workloads, String clusterError) {
+    String name,
+    List<Component> components,
+    List<Workload> workloads,
+    List<Prometheus.Alert> alerts,
+    String clusterError) {
 
   public SandboxStatus {
     components = List.copyOf(components);
     workloads = List.copyOf(workloads);
+    alerts = List.copyOf(alerts);
   }
 
   /** True when every container runs. */

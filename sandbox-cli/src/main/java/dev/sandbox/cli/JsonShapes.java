@@ -44,6 +44,11 @@ final class JsonShapes {
                   return workload;
                 })
             .toList());
+    json.put(
+        "alerts",
+        status.alerts().stream()
+            .map(a -> Map.of("name", a.name(), "state", a.state(), "labels", a.labels()))
+            .toList());
     json.put("clusterError", status.clusterError());
     return json;
   }

@@ -66,6 +66,13 @@ final class StatusCommand implements Callable<Integer> {
             w.kind(), w.namespace(), w.name(), w.ready() + "/" + w.desired(), w.restarts());
       }
     }
+    if (!status.alerts().isEmpty()) {
+      out.println();
+      out.printf("%-32s %-10s %s%n", "ALERT", "STATE", "LABELS");
+      for (var alert : status.alerts()) {
+        out.printf("%-32s %-10s %s%n", alert.name(), alert.state(), alert.labels());
+      }
+    }
     return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
   }
 }
