@@ -93,21 +93,101 @@ public final class Sandbox implements AutoCloseable {
     String key = namespace + "/" + service + ":" + port;
     io.fabric8.kubernetes.client.LocalPortForward forward = forwards.get(key);
     if (forward == null || !forward.isAlive()) {
-      var svc = client().services().inNamespace(namespace).withName(service);
-      if (svc.get() == null) {
-        throw new SandboxException.NotFound(
-            "Service "
-                + namespace
-                + "/"
-                + service
-                + " does not exist in sandbox '"
-                + name()
-                + "'. Check the name and namespace (sandbox status lists the workloads).");
-      }
-      forward = svc.portForward(port, java.net.InetAddress.getLoopbackAddress(), 0);
+      forward = portForward(namespace, service, port, 0);
       forwards.put(key, forward);
     }
     return java.net.URI.create("http://127.0.0.1:" + forward.getLocalPort());
+  }
+
+  /**
+   * Forwards {@code 127.0.0.1:localPort} (0: any free port) to {@code service:port} the way {@code
+   * kubectl port-forward svc/...} does: the Service port is translated to its target port (named
+   * target ports resolved on the pod) on one ready pod behind the Service. The caller closes it.
+   */
+  public io.fabric8.kubernetes.client.LocalPortForward portForward(
+      String namespace, String service, int port, int localPort) {
+    var svc = client().services().inNamespace(namespace).withName(service).get();
+    if (svc == null) {
+      throw new SandboxException.NotFound(
+          "Service "
+              + namespace
+              + "/"
+              + service
+              + " does not exist in sandbox '"
+              + name()
+              + "'. Check the name and namespace (sandbox status lists the workloads).");
+    }
+    var servicePort =
+        svc.getSpec().getPorts().stream()
+            .filter(p -> p.getPort() == port)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new SandboxException.NotFound(
+                        "Service "
+                            + namespace
+                            + "/"
+                            + service
+                            + " has no port "
+                            + port
+                            + "; it has "
+                            + svc.getSpec().getPorts().stream()
+                                .map(p -> String.valueOf(p.getPort()))
+                                .toList()
+                            + "."));
+    Map<String, String> selector = svc.getSpec().getSelector();
+    if (selector == null || selector.isEmpty()) {
+      throw new SandboxException(
+          "Service "
+              + namespace
+              + "/"
+              + service
+              + " has no selector, so there is no pod to forward to.");
+    }
+    var pod =
+        client().pods().inNamespace(namespace).withLabels(selector).list().getItems().stream()
+            .filter(
+                p ->
+                    p.getStatus() != null
+                        && p.getStatus().getConditions() != null
+                        && p.getStatus().getConditions().stream()
+                            .anyMatch(
+                                c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new SandboxException.ServiceStartup(
+                        "No ready pod behind Service " + namespace + "/" + service + ".", null));
+    var target = servicePort.getTargetPort();
+    int targetPort;
+    if (target == null) {
+      targetPort = port;
+    } else if (target.getIntVal() != null) {
+      targetPort = target.getIntVal();
+    } else {
+      targetPort =
+          pod.getSpec().getContainers().stream()
+              .flatMap(
+                  c ->
+                      c.getPorts() == null
+                          ? java.util.stream.Stream.empty()
+                          : c.getPorts().stream())
+              .filter(p -> target.getStrVal().equals(p.getName()))
+              .map(io.fabric8.kubernetes.api.model.ContainerPort::getContainerPort)
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new SandboxException(
+                          "Named target port '"
+                              + target.getStrVal()
+                              + "' is not declared by pod "
+                              + pod.getMetadata().getName()));
+    }
+    return client()
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod.getMetadata().getName())
+        .portForward(targetPort, java.net.InetAddress.getLoopbackAddress(), localPort);
   }
 
   /**

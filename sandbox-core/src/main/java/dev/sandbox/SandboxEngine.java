@@ -131,6 +131,8 @@ public final class SandboxEngine {
               + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
               + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
     }
+    // No container of this sandbox exists (checked above): a network left by a killed run is stale.
+    DockerEngine.removeAll(docker, name, true);
     Network network =
         SandboxNetwork.create(
             docker,

@@ -49,19 +49,7 @@ final class PortForwardCommand implements Callable<Integer> {
     Environment env = parent.environment;
     PrintWriter out = spec.commandLine().getOut();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
-      var svc = sandbox.client().services().inNamespace(namespace).withName(service);
-      if (svc.get() == null) {
-        throw new dev.sandbox.SandboxException.NotFound(
-            "Service "
-                + namespace
-                + "/"
-                + service
-                + " does not exist in sandbox '"
-                + sandbox.name()
-                + "'. `sandbox status` lists the workloads; use -n for another namespace.");
-      }
-      try (var forward =
-          svc.portForward(port, java.net.InetAddress.getLoopbackAddress(), localPort)) {
+      try (var forward = sandbox.portForward(namespace, service, port, localPort)) {
         out.println(
             "Forwarding http://127.0.0.1:"
                 + forward.getLocalPort()

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Start-up benchmark of the sandbox (issue "The engine"): rerunnable, prints a table.
+#   (a) bare k3s container start -> node Ready          (the floor everything else overlaps with)
+#   (b) cold `sandbox up` of the embedded default stack, images present
+#   (c) warm `sandbox up` on the running sandbox (reuse)
+#   (d) resident memory of the whole slice (sum of the containers' memory usage)
+# Usage: bench/startup.sh [RUNS]   (default 5). Needs what `./sandbox up` needs; in an air-gapped
+# setup export SANDBOX_CONFIG first (see README, "Air-gapped use").
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs="${1:-5}"
+name=bench
+k3s_image="$(./sandbox version >/dev/null 2>&1; java -cp sandbox-cli/target/sandbox.jar dev.sandbox.cli.Main version | sed -n 's/.*default images: \([^,]*\),.*/\1/p')"
+if [[ -n "${SANDBOX_CONFIG:-}" ]]; then
+  mapped="$(sed -n "s|^  \"rancher/k3s\": \"\(.*\)\"|\1|p" "$SANDBOX_CONFIG")"
+  k3s_image="${mapped:-$k3s_image}"
+fi
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+a=(); b=(); c=(); d=()
+for i in $(seq 1 "$runs"); do
+  # (a) bare k3s, started the way Testcontainers' K3sContainer starts it
+  t0=$(now)
+  cid=$(docker run -d --privileged --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup --tmpfs /run --tmpfs /var/run \
+    -p 127.0.0.1::6443 "$k3s_image" server --disable=traefik)
+  for _ in $(seq 1 600); do
+    docker exec "$cid" kubectl get nodes 2>/dev/null | grep -q ' Ready' && break
+    sleep 0.2
+  done
+  a+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  docker rm -f -v "$cid" >/dev/null
+
+  # (b) cold up of the default stack
+  t0=$(now)
+  ./sandbox up --name "$name" -q >/dev/null
+  b+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+
+  # (c) warm up: the same stack again, reused
+  t0=$(now)
+  ./sandbox up --name "$name" -q >/dev/null
+  c+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+
+  # (d) memory of the slice
+  sleep 5
+  mem=$(docker stats --no-stream --format '{{.MemUsage}}' $(docker ps -q --filter "label=dev.sandbox.name=$name") \
+    | awk '{v=$1; u=v; gsub(/[0-9.]/,"",u); gsub(/[A-Za-z]/,"",v);
+            m = (u=="GiB") ? v*1024 : (u=="MiB") ? v : (u=="KiB") ? v/1024 : v/1048576; s+=m} END {printf "%.0f", s}')
+  d+=("$mem")
+  ./sandbox down --name "$name" -q >/dev/null
+  echo "run $i: k3s ${a[-1]}s, cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB" >&2
+done
+
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
+echo
+echo "sandbox start-up benchmark, $runs run(s), medians ($(nproc) cores, $(date -u +%F))"
+printf '| %-44s | %10s | %-14s |\n' "measure" "median" "target"
+printf '|%s|%s|%s|\n' "----------------------------------------------" "------------" "----------------"
+printf '| %-44s | %9ss | %-14s |\n' "(a) bare k3s container -> node Ready" "$ma" ""
+printf '| %-44s | %9ss | %-14s |\n' "(b) cold sandbox up, default stack" "$mb" ""
+printf '| %-44s | %10s | %-14s |\n' "(b)/(a)" "$(awk -v x="$mb" -v y="$ma" 'BEGIN{printf "%.2f", x/y}')" "<= 1.25"
+printf '| %-44s | %9ss | %-14s |\n' "(c) warm sandbox up (reuse)" "$mc" "<= 2 s"
+printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
