@@ -264,28 +264,7 @@ public final class SandboxEngine {
                         "No sandbox named '"
                             + stack.name()
                             + "' is running here. Start it with `sandbox up`."));
-    Map<String, Credentials> credentials = store.credentials(stack.name());
-    List<ClusterBinding> bindings = new ArrayList<>();
-    for (BackingService service : services(stack)) {
-      String id = state.containers().get(service.id());
-      if (id == null) {
-        throw new SandboxException(
-            "The running sandbox '"
-                + stack.name()
-                + "' has no "
-                + service.id()
-                + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to start it.");
-      }
-      String ip =
-          docker
-              .inspectContainerCmd(id)
-              .exec()
-              .getNetworkSettings()
-              .getNetworks()
-              .get("sandbox-" + stack.name())
-              .getIpAddress();
-      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
-    }
+    List<ClusterBinding> bindings = bindings(docker, stack, state);
     try (Sandbox sandbox = handle(state, false)) {
       deploy(
           docker,
@@ -327,20 +306,7 @@ public final class SandboxEngine {
       manifest.resource().getMetadata().setNamespace(namespace);
       manifests.add(manifest);
     }
-    Map<String, Credentials> credentials = store.credentials(stack.name());
-    List<ClusterBinding> bindings = new ArrayList<>();
-    for (BackingService service : services(stack)) {
-      String id = state.containers().get(service.id());
-      String ip =
-          docker
-              .inspectContainerCmd(id)
-              .exec()
-              .getNetworkSettings()
-              .getNetworks()
-              .get("sandbox-" + stack.name())
-              .getIpAddress();
-      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
-    }
+    List<ClusterBinding> bindings = bindings(docker, stack, state);
     try (Sandbox sandbox = handle(state, false)) {
       KubernetesClient client = sandbox.client();
       Wiring.apply(client, List.of(namespace), bindings);
@@ -464,6 +430,33 @@ public final class SandboxEngine {
       }
     }
     return result;
+  }
+
+  /** The cluster view of a running sandbox's services: container addresses and credentials. */
+  private List<ClusterBinding> bindings(DockerClient docker, Stack stack, SandboxState state) {
+    Map<String, Credentials> credentials = store.credentials(stack.name());
+    List<ClusterBinding> bindings = new ArrayList<>();
+    for (BackingService service : services(stack)) {
+      String id = state.containers().get(service.id());
+      if (id == null) {
+        throw new SandboxException(
+            "The running sandbox '"
+                + stack.name()
+                + "' has no "
+                + service.id()
+                + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to start it.");
+      }
+      String ip =
+          docker
+              .inspectContainerCmd(id)
+              .exec()
+              .getNetworkSettings()
+              .getNetworks()
+              .get("sandbox-" + stack.name())
+              .getIpAddress();
+      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
+    }
+    return bindings;
   }
 
   private static List<BackingService> services(Stack stack) {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -69,7 +68,6 @@ public final class StackLoader {
   private static final Pattern IMAGE_REF =
       Pattern.compile(
           "[a-z0-9]+([._/:-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?");
-  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
   private StackLoader() {}
 
@@ -393,19 +391,11 @@ public final class StackLoader {
 
   private static Duration duration(YamlTree.Entry entry) {
     String value = entry.nonBlank("a duration such as 90s or 5m");
-    Matcher matcher = DURATION.matcher(value);
-    if (value.isEmpty() || !matcher.matches() || value.equals("0s")) {
-      throw entry.error(
-          "'" + value + "' is not a duration; expected for example 90s, 5m or 1h30m.");
-    }
-    long seconds = 0;
-    seconds += matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600;
-    seconds += matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60;
-    seconds += matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3));
-    if (seconds == 0) {
-      throw entry.error("must be longer than zero; expected for example 90s or 5m.");
-    }
-    return Duration.ofSeconds(seconds);
+    return Durations.parse(value)
+        .orElseThrow(
+            () ->
+                entry.error(
+                    "'" + value + "' is not a duration; expected for example 90s, 5m or 1h30m."));
   }
 
   private static String defaultText() {

@@ -1,17 +1,14 @@
 package dev.sandbox.junit;
 
+import dev.sandbox.Durations;
 import dev.sandbox.Stack;
 import dev.sandbox.StackLoader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
 /** {@link WithCluster} resolved against the environment: the stack, reuse, the sharing key. */
 record Settings(WithCluster annotation, Stack stack, boolean persistent) {
-
-  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
   static Settings of(WithCluster annotation) {
     Path workingDirectory = Path.of("").toAbsolutePath();
@@ -63,17 +60,12 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
   }
 
   private static Duration duration(String value) {
-    Matcher matcher = DURATION.matcher(value);
-    if (!matcher.matches() || value.isEmpty()) {
-      throw new ExtensionConfigurationException(
-          "@WithCluster(readinessTimeout = \""
-              + value
-              + "\") is not a duration; write for example 90s or 5m.");
-    }
-    long seconds =
-        (matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600)
-            + (matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60)
-            + (matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3)));
-    return Duration.ofSeconds(seconds);
+    return Durations.parse(value)
+        .orElseThrow(
+            () ->
+                new ExtensionConfigurationException(
+                    "@WithCluster(readinessTimeout = \""
+                        + value
+                        + "\") is not a duration; write for example 90s or 5m."));
   }
 }

@@ -169,18 +169,16 @@ final class LogsCommand implements Callable<Integer> {
     return pods.stream().mapToInt(p -> p.getSpec().getContainers().size()).sum();
   }
 
-  static String sinceTime(String duration) {
-    var matcher =
-        java.util.regex.Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?").matcher(duration);
-    if (duration.isEmpty() || !matcher.matches()) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(new LogsCommand()),
-          "--since '" + duration + "' is not a duration; write for example 30s, 5m or 1h.");
-    }
-    long seconds =
-        (matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1)) * 3600)
-            + (matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2)) * 60)
-            + (matcher.group(3) == null ? 0 : Long.parseLong(matcher.group(3)));
-    return Instant.now().minusSeconds(seconds).toString();
+  private String sinceTime(String duration) {
+    var parsed =
+        dev.sandbox.Durations.parse(duration)
+            .orElseThrow(
+                () ->
+                    new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--since '"
+                            + duration
+                            + "' is not a duration; write for example 30s, 5m or 1h."));
+    return Instant.now().minus(parsed).toString();
   }
 }
