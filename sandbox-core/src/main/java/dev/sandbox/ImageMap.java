@@ -69,8 +69,7 @@ public final class ImageMap {
     }
     int tagAt = tagSeparator(normalised);
     if (tagAt < 0) {
-      String repoOnly = entries.get(normalised);
-      return repoOnly != null ? repoOnly : image;
+      return image;
     }
     String repository = normalised.substring(0, tagAt);
     String replacement = entries.get(repository);

@@ -45,8 +45,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.Load;
@@ -54,7 +52,6 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.k3s.K3sContainer;
-import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.TestcontainersConfiguration;
 
 /**
@@ -66,8 +63,6 @@ import org.testcontainers.utility.TestcontainersConfiguration;
  * failures are {@link SandboxException}s whose messages say what to do.
  */
 public final class SandboxEngine {
-
-  private static final Logger logger = LoggerFactory.getLogger(SandboxEngine.class);
 
   /** The version of this sandbox, written into container labels and state. */
   public static final String VERSION = readVersion();
@@ -255,15 +250,7 @@ public final class SandboxEngine {
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
-    SandboxState state =
-        store
-            .read(stack.name())
-            .orElseThrow(
-                () ->
-                    new SandboxException.NotFound(
-                        "No sandbox named '"
-                            + stack.name()
-                            + "' is running here. Start it with `sandbox up`."));
+    SandboxState state = runningState(stack.name());
     List<ClusterBinding> bindings = bindings(docker, stack, state);
     try (Sandbox sandbox = handle(state, false)) {
       deploy(
@@ -285,13 +272,7 @@ public final class SandboxEngine {
   public void applyInto(
       Stack stack, String namespace, List<Path> paths, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
-    SandboxState state =
-        store
-            .read(stack.name())
-            .orElseThrow(
-                () ->
-                    new SandboxException.NotFound(
-                        "No sandbox named '" + stack.name() + "' is running here."));
+    SandboxState state = runningState(stack.name());
     String nodeId = state.containers().get("k3s");
     ManifestLoader loader =
         new ManifestLoader(
@@ -318,15 +299,7 @@ public final class SandboxEngine {
 
   /** Loads images from the local Docker engine into a running sandbox's cluster. */
   public Map<String, Duration> load(String name, List<String> images, ProgressListener listener) {
-    SandboxState state =
-        store
-            .read(name)
-            .orElseThrow(
-                () ->
-                    new SandboxException.NotFound(
-                        "No sandbox named '"
-                            + name
-                            + "' is running here. Start it with `sandbox up`."));
+    SandboxState state = runningState(name);
     DockerClient docker = DockerEngine.client();
     Map<String, Duration> took = new LinkedHashMap<>();
     for (String image : images) {
@@ -466,17 +439,20 @@ public final class SandboxEngine {
         .toList();
   }
 
+  private SandboxState runningState(String name) {
+    return store
+        .read(name)
+        .orElseThrow(
+            () ->
+                new SandboxException.NotFound(
+                    "No sandbox named '"
+                        + name
+                        + "' is running here. Start it with `sandbox up`, or list the state folders in ~/.sandbox."));
+  }
+
   /** Attaches to a running sandbox by name. */
   public Sandbox attach(String name) {
-    SandboxState state =
-        store
-            .read(name)
-            .orElseThrow(
-                () ->
-                    new SandboxException.NotFound(
-                        "No sandbox named '"
-                            + name
-                            + "' is running here. Start it with `sandbox up`, or list the state folders in ~/.sandbox."));
+    SandboxState state = runningState(name);
     return handle(state, false);
   }
 
@@ -929,9 +905,5 @@ public final class SandboxEngine {
     } catch (IOException e) {
       return "dev";
     }
-  }
-
-  static DockerImageName image(String reference) {
-    return DockerImageName.parse(reference);
   }
 }

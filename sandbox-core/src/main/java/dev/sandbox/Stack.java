@@ -88,6 +88,23 @@ public record Stack(
         readiness);
   }
 
+  /** A copy with another readiness timeout, for example from {@code @WithCluster}. */
+  public Stack withReadiness(Readiness newReadiness) {
+    return new Stack(
+        name,
+        source,
+        hash,
+        k3s,
+        manifests,
+        images,
+        postgres,
+        rabbitmq,
+        policies,
+        monitoring,
+        imageMap,
+        newReadiness);
+  }
+
   /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */
   public record K3s(String version) {
     public K3s {

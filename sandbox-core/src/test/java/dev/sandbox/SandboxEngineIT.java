@@ -238,20 +238,7 @@ class SandboxEngineIT {
                   image: registry.invalid/not-built/app:1.0
                   imagePullPolicy: IfNotPresent
         """));
-    Stack quick =
-        new Stack(
-            stack.name(),
-            stack.source(),
-            stack.hash(),
-            stack.k3s(),
-            stack.manifests(),
-            stack.images(),
-            stack.postgres(),
-            stack.rabbitmq(),
-            stack.policies(),
-            stack.monitoring(),
-            stack.imageMap(),
-            new Stack.Readiness(java.time.Duration.ofSeconds(45)));
+    Stack quick = stack.withReadiness(new Stack.Readiness(java.time.Duration.ofSeconds(45)));
 
     assertThatThrownBy(() -> engine().up(quick, UpOptions.defaults(), events::add))
         .isInstanceOf(SandboxException.ServiceStartup.class)

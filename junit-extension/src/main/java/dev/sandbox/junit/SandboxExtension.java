@@ -5,7 +5,6 @@ import dev.sandbox.RabbitEndpoint;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
-import dev.sandbox.Stack;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -275,9 +274,5 @@ final class SandboxExtension
     SandboxTestFailure(String message, Throwable cause) {
       super(message, cause);
     }
-  }
-
-  static Stack stackOf(ExtensionContext context) {
-    return settings(context).stack();
   }
 }

@@ -17,20 +17,7 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
             ? StackLoader.forDirectory(workingDirectory)
             : StackLoader.load(workingDirectory.resolve(annotation.stack()));
     if (!annotation.readinessTimeout().isEmpty()) {
-      stack =
-          new Stack(
-              stack.name(),
-              stack.source(),
-              stack.hash(),
-              stack.k3s(),
-              stack.manifests(),
-              stack.images(),
-              stack.postgres(),
-              stack.rabbitmq(),
-              stack.policies(),
-              stack.monitoring(),
-              stack.imageMap(),
-              new Stack.Readiness(duration(annotation.readinessTimeout())));
+      stack = stack.withReadiness(new Stack.Readiness(duration(annotation.readinessTimeout())));
     }
     return new Settings(annotation, stack, annotation.reuse() && !ci());
   }

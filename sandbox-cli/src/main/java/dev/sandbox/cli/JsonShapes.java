@@ -2,7 +2,6 @@ package dev.sandbox.cli;
 
 import dev.sandbox.SandboxStatus;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** The JSON documents the CLI prints; their shapes are part of its interface (see README). */
@@ -51,13 +50,5 @@ final class JsonShapes {
             .toList());
     json.put("clusterError", status.clusterError());
     return json;
-  }
-
-  static Map<String, String> env(Map<String, String> variables) {
-    return new LinkedHashMap<>(variables);
-  }
-
-  static List<String> keys(Map<String, ?> map) {
-    return List.copyOf(map.keySet());
   }
 }
