@@ -91,25 +91,38 @@ public final class SandboxEngine {
     List<Container> existing = DockerEngine.containers(docker, name);
     if (!existing.isEmpty()) {
       Optional<SandboxState> state = store.read(name);
-      boolean sameStack = state.isPresent() && state.get().stackHash().equals(stack.hash());
-      boolean running = existing.stream().allMatch(c -> "running".equals(c.getState()));
-      if (options.reuse() && sameStack && running) {
+      if (!options.reuse() || state.isEmpty()) {
+        throw new SandboxException(
+            "A sandbox named '"
+                + name
+                + "' already exists"
+                + (state.isEmpty() ? " (its state folder is missing)" : "")
+                + ". Run `sandbox down --name "
+                + name
+                + "` first, or choose another name with --name.");
+      }
+      List<String> stopped =
+          existing.stream()
+              .filter(c -> !"running".equals(c.getState()))
+              .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
+              .toList();
+      List<String> changed = stack.changedSince(state.get().stackParts());
+      if (stopped.isEmpty() && state.get().stackHash().equals(stack.hash())) {
         listener.onEvent(
             ProgressListener.Event.info(name, "reusing the running sandbox (stack unchanged)"));
         return handle(state.get(), false);
       }
-      throw new SandboxException(
-          "A sandbox named '"
-              + name
-              + "' already exists"
-              + (sameStack
-                  ? (running ? "" : " but not all of its containers are running")
-                  : " from a different stack file ("
-                      + state.map(SandboxState::stackFile).orElse("unknown")
-                      + ")")
-              + ". Run `sandbox down --name "
-              + name
-              + "` first, or choose another name with --name.");
+      if (stopped.isEmpty() && changed.stream().noneMatch(Stack.RECREATE_SECTIONS::contains)) {
+        return applyChanged(docker, stack, state.get(), changed, options, listener);
+      }
+      listener.onEvent(
+          ProgressListener.Event.info(
+              name,
+              (stopped.isEmpty()
+                      ? "the stack changed (" + String.join(", ", changed) + ")"
+                      : "not all of its containers run (" + String.join(", ", stopped) + ")")
+                  + ": recreating the sandbox; data volumes are kept"));
+      down(name, true, listener);
     }
     ImageMap images = imageMap(stack);
     Map<String, Credentials> credentials = store.credentials(name);
@@ -215,6 +228,7 @@ public final class SandboxEngine {
         new SandboxState(
             name,
             stack.hash(),
+            stack.fingerprint(),
             stack.source().map(Path::toString).orElse("embedded"),
             VERSION,
             Instant.now(),
@@ -241,6 +255,35 @@ public final class SandboxEngine {
         sandbox.client(),
         listener);
     return sandbox;
+  }
+
+  /** Applies a changed stack to the running sandbox when no container needs to change. */
+  private Sandbox applyChanged(
+      DockerClient docker,
+      Stack stack,
+      SandboxState state,
+      List<String> changed,
+      UpOptions options,
+      ProgressListener listener) {
+    listener.onEvent(
+        ProgressListener.Event.info(
+            stack.name(),
+            "the stack changed ("
+                + String.join(", ", changed)
+                + "): applying it to the running sandbox"));
+    try (Sandbox sandbox = handle(state, false)) {
+      deploy(
+          docker,
+          stack,
+          options.forceConflicts(),
+          state.containers().get("k3s"),
+          bindings(docker, stack, state),
+          sandbox.client(),
+          listener);
+    }
+    SandboxState updated = state.withStack(stack);
+    store.write(updated);
+    return handle(updated, false);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param name the sandbox name
  * @param stackHash hash of the effective stack it was started from
+ * @param stackParts {@link Stack#fingerprint()} of that stack, to tell what a changed stack changes
  * @param stackFile the stack file, or {@code embedded}
  * @param version the sandbox version that started it
  * @param createdAt when {@code up} finished
@@ -22,6 +23,7 @@ import java.util.Map;
 public record SandboxState(
     String name,
     String stackHash,
+    Map<String, String> stackParts,
     String stackFile,
     String version,
     Instant createdAt,
@@ -31,7 +33,24 @@ public record SandboxState(
     Map<String, Map<String, String>> services) {
 
   public SandboxState {
+    // state written by an older version has no fingerprint: every part then counts as changed
+    stackParts = stackParts == null ? Map.of() : Map.copyOf(stackParts);
     containers = Map.copyOf(containers);
     services = Map.copyOf(services);
+  }
+
+  /** This state, recorded as running {@code stack} from now on (after an in-place change). */
+  public SandboxState withStack(Stack stack) {
+    return new SandboxState(
+        name,
+        stack.hash(),
+        stack.fingerprint(),
+        stack.source().map(Object::toString).orElse("embedded"),
+        version,
+        createdAt,
+        kubeconfig,
+        apiServerPort,
+        containers,
+        services);
   }
 }

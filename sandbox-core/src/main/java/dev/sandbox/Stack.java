@@ -1,12 +1,17 @@
 package dev.sandbox;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One sandbox, as described by a stack file ({@code sandbox.yaml}, schema version 1) merged over
@@ -103,6 +108,68 @@ public record Stack(
         monitoring,
         imageMap,
         newReadiness);
+  }
+
+  /** Parts of a stack whose change needs new containers; any other change is applied in place. */
+  public static final Set<String> RECREATE_SECTIONS =
+      Set.of("k3s", "postgres", "rabbitmq", "image-map");
+
+  /**
+   * A short fingerprint per part of the stack (k3s, postgres, rabbitmq, wiring, manifests, images,
+   * policies, monitoring, image-map, readiness), so that {@code up} on a changed stack file can say
+   * what changed and whether the change needs new containers ({@link #RECREATE_SECTIONS}).
+   */
+  public Map<String, String> fingerprint() {
+    Map<String, String> parts = new TreeMap<>();
+    parts.put("k3s", k3s.version());
+    parts.put(
+        "postgres", postgres.enabled() + "|" + postgres.version() + "|" + postgres.database());
+    parts.put("rabbitmq", rabbitmq.enabled() + "|" + rabbitmq.version() + "|" + rabbitmq.vhost());
+    parts.put(
+        "wiring",
+        postgres.serviceName()
+            + "|"
+            + postgres.secret().name()
+            + new TreeMap<>(postgres.secret().keys())
+            + "|"
+            + rabbitmq.serviceName()
+            + "|"
+            + rabbitmq.secret().name()
+            + new TreeMap<>(rabbitmq.secret().keys()));
+    parts.put("manifests", manifests.paths() + "|" + manifests.excludeKinds());
+    parts.put("images", images.toString());
+    parts.put(
+        "policies",
+        policies.packs()
+            + "|"
+            + policies.podSecurity()
+            + "|"
+            + new TreeMap<>(policies.guardrails())
+            + "|"
+            + policies.custom());
+    parts.put("monitoring", monitoring.toString());
+    parts.put("image-map", imageMap.entries().toString());
+    parts.put("readiness", readiness.timeout().toString());
+    parts.replaceAll((part, text) -> shortHash(text));
+    return parts;
+  }
+
+  /** The parts whose fingerprint differs from {@code before} (all of them when it is empty). */
+  public List<String> changedSince(Map<String, String> before) {
+    return fingerprint().entrySet().stream()
+        .filter(e -> !e.getValue().equals(before.get(e.getKey())))
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  static String shortHash(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
   }
 
   /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */

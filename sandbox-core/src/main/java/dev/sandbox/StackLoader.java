@@ -5,11 +5,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -220,7 +217,7 @@ public final class StackLoader {
     return new Stack(
         name,
         source,
-        hash(hashInput),
+        Stack.shortHash(hashInput),
         new Stack.K3s(k3sVersion),
         new Stack.Manifests(paths, excludeKinds),
         images,
@@ -410,16 +407,6 @@ public final class StackLoader {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new SandboxException("Cannot read the embedded default stack: " + e.getMessage(), e);
-    }
-  }
-
-  private static String hash(String text) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
     }
   }
 }

@@ -33,6 +33,11 @@ class SandboxEngineIT {
 
   private Stack stack(String name, String manifestsYaml, Map<String, String> files)
       throws IOException {
+    return stack(name, "k8s", manifestsYaml, files);
+  }
+
+  private Stack stack(String name, String paths, String manifestsYaml, Map<String, String> files)
+      throws IOException {
     Files.createDirectories(dir.resolve("k8s"));
     for (var file : files.entrySet()) {
       Files.writeString(dir.resolve("k8s").resolve(file.getKey()), file.getValue());
@@ -44,7 +49,7 @@ class SandboxEngineIT {
         version: 1
         name: %s
         manifests:
-          paths: [k8s]
+          paths: [%s]
         %s
         services:
           postgres:
@@ -59,26 +64,71 @@ class SandboxEngineIT {
         monitoring: {enabled: false}
         readiness: {timeout: 2m}
         """
-                .formatted(name, manifestsYaml)));
+                .formatted(name, paths, manifestsYaml)));
   }
 
   @Test
   @DisplayName(
-      "a pod reaches the real PostgreSQL as orders-db:5432 with the credentials from the Secret production reads")
-  void wires_postgres_into_the_cluster_and_applies_production_yaml_unchanged() throws Exception {
+      "pods reach the real PostgreSQL and RabbitMQ by their production names; a folder and a kustomization apply")
+  void wires_services_into_the_cluster_and_applies_production_yaml_unchanged() throws Exception {
+    Path base = Files.createDirectories(dir.resolve("kustom/base"));
+    Files.writeString(base.resolve("kustomization.yaml"), "resources: [settings.yaml]\n");
+    Files.writeString(
+        base.resolve("settings.yaml"),
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings}
+        data: {mode: base}
+        """);
+    Path overlay = Files.createDirectories(dir.resolve("kustom/overlays/dev"));
+    Files.writeString(
+        overlay.resolve("kustomization.yaml"),
+        """
+        namespace: orders
+        namePrefix: dev-
+        resources: [../../base]
+        patches:
+          - patch: |-
+              apiVersion: v1
+              kind: ConfigMap
+              metadata: {name: settings}
+              data: {mode: overlay}
+        """);
     Stack stack =
         stack(
             "it-wiring",
+            "k8s, kustom/overlays/dev",
             "",
             Map.of(
+                "30-amqp.yaml",
+                """
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: amqp, namespace: orders}
+            spec:
+              backoffLimit: 3
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: nc
+                      image: alpine:3.17
+                      imagePullPolicy: IfNotPresent
+                      command: [sh, -c]
+                      # the AMQP 0-9-1 protocol header; a broker answers with Connection.Start,
+                      # which lists its SASL mechanisms
+                      args:
+                        - printf 'AMQP\\0\\0\\11\\1' | timeout 5 nc orders-mq 5672 | strings | grep -q PLAIN
+            """,
                 "00-namespace.yaml",
-                    """
+                """
             apiVersion: v1
             kind: Namespace
             metadata: {name: orders}
             """,
                 "10-external-secret.yaml",
-                    """
+                """
             # production gets the credentials from an ExternalSecret; the sandbox stands in for it
             apiVersion: external-secrets.io/v1
             kind: ExternalSecret
@@ -86,7 +136,7 @@ class SandboxEngineIT {
             spec: {refreshInterval: 1h}
             """,
                 "20-job.yaml",
-                    """
+                """
             apiVersion: batch/v1
             kind: Job
             metadata: {name: schema, namespace: orders}
@@ -138,6 +188,15 @@ class SandboxEngineIT {
       assertThat(
               sandbox
                   .client()
+                  .configMaps()
+                  .inNamespace("orders")
+                  .withName("dev-settings")
+                  .get()
+                  .getData())
+          .containsEntry("mode", "overlay");
+      assertThat(
+              sandbox
+                  .client()
                   .genericKubernetesResources("external-secrets.io/v1", "ExternalSecret")
                   .inAnyNamespace()
                   .list())
@@ -152,19 +211,138 @@ class SandboxEngineIT {
             e ->
                 e.component().equals("images")
                     && e.message().startsWith("loaded sandbox-local/postgres"));
-    assertThat(events)
-        .anyMatch(
-            e ->
-                e.component().startsWith("job/orders/schema")
-                    && e.phase() == ProgressListener.Phase.DONE);
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of("dev.sandbox.name", "it-wiring"))
-                .exec())
-        .isEmpty();
+    for (String job : List.of("job/orders/schema", "job/orders/amqp")) {
+      assertThat(events)
+          .anyMatch(e -> e.component().startsWith(job) && e.phase() == ProgressListener.Phase.DONE);
+    }
+    assertNothingLabelled("it-wiring");
+  }
+
+  @Test
+  @DisplayName(
+      "up on a changed stack applies or recreates; down --keep-data keeps a row; down leaves nothing")
+  void lifecycle_of_a_sandbox_across_changes_and_downs() throws Exception {
+    String configMap =
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: first}
+        data: {a: b}
+        """;
+    Stack first = stack("it-lifecycle", "", Map.of("a.yaml", configMap));
+    SandboxEngine engine = engine();
+    try {
+      String k3sId;
+      try (Sandbox sandbox = engine.up(first, UpOptions.defaults(), events::add)) {
+        k3sId = sandbox.state().containers().get("k3s");
+        execute(sandbox, "create table kept(v text)", "insert into kept values ('before down')");
+      }
+
+      // manifests changed: applied in place, same containers
+      Files.writeString(
+          dir.resolve("k8s/b.yaml"), configMap.replace("first", "second").replace("b}", "c}"));
+      Stack manifestsChanged =
+          StackLoader.load(
+              Files.writeString(
+                  dir.resolve("sandbox.yaml"),
+                  Files.readString(dir.resolve("sandbox.yaml")).replace("2m", "3m")));
+      events.clear();
+      try (Sandbox sandbox = engine.up(manifestsChanged, UpOptions.defaults(), events::add)) {
+        assertThat(sandbox.state().containers().get("k3s")).isEqualTo(k3sId);
+        assertThat(sandbox.client().configMaps().withName("second").get()).isNotNull();
+      }
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e.message()
+                      .equals("the stack changed (readiness): applying it to the running sandbox"));
+
+      // a service changed: recreated, the data volume kept
+      Stack serviceChanged =
+          StackLoader.load(
+              Files.writeString(
+                  dir.resolve("sandbox.yaml"),
+                  Files.readString(dir.resolve("sandbox.yaml"))
+                      .replace(
+                          "service-name: orders-mq", "service-name: orders-mq\n    vhost: v2")));
+      events.clear();
+      try (Sandbox sandbox = engine.up(serviceChanged, UpOptions.defaults(), events::add)) {
+        assertThat(sandbox.state().containers().get("k3s")).isNotEqualTo(k3sId);
+        assertThat(query(sandbox, "select v from kept")).isEqualTo("before down");
+      }
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e.message()
+                      .equals(
+                          "the stack changed (rabbitmq): recreating the sandbox; data volumes are"
+                              + " kept"));
+
+      // down --keep-data, then up again: the row is still there
+      engine.down("it-lifecycle", true, ProgressListener.NONE);
+      assertThat(containers("it-lifecycle")).isEmpty();
+      assertThat(volumes("it-lifecycle")).hasSize(2);
+      try (Sandbox sandbox = engine.up(serviceChanged, UpOptions.defaults(), events::add)) {
+        assertThat(query(sandbox, "select v from kept")).isEqualTo("before down");
+      }
+    } finally {
+      engine.down("it-lifecycle", false, ProgressListener.NONE);
+    }
+    assertNothingLabelled("it-lifecycle");
+    // down is safe to run twice
+    assertThat(engine.down("it-lifecycle", false, ProgressListener.NONE)).isEmpty();
+  }
+
+  private static void execute(Sandbox sandbox, String... statements) throws Exception {
+    PostgresEndpoint db = sandbox.postgres().orElseThrow();
+    try (var connection = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+        var statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  private static String query(Sandbox sandbox, String sql) throws Exception {
+    PostgresEndpoint db = sandbox.postgres().orElseThrow();
+    try (var connection = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+        ResultSet rs = connection.createStatement().executeQuery(sql)) {
+      assertThat(rs.next()).as("a row from " + sql).isTrue();
+      return rs.getString(1);
+    }
+  }
+
+  private static List<?> containers(String name) {
+    return DockerClientFactory.instance()
+        .client()
+        .listContainersCmd()
+        .withShowAll(true)
+        .withLabelFilter(Map.of("dev.sandbox.name", name))
+        .exec();
+  }
+
+  private static List<?> volumes(String name) {
+    return DockerClientFactory.instance()
+        .client()
+        .listVolumesCmd()
+        .withFilter("label", List.of("dev.sandbox.name=" + name))
+        .exec()
+        .getVolumes();
+  }
+
+  private static List<?> networks(String name) {
+    return DockerClientFactory.instance()
+        .client()
+        .listNetworksCmd()
+        .withFilter("label", List.of("dev.sandbox.name=" + name))
+        .exec();
+  }
+
+  /** What `down` promises: no container, network or volume carrying the sandbox's label. */
+  private static void assertNothingLabelled(String name) {
+    assertThat(containers(name)).as("containers of " + name).isEmpty();
+    assertThat(networks(name)).as("networks of " + name).isEmpty();
+    assertThat(volumes(name)).as("volumes of " + name).isEmpty();
   }
 
   @Test

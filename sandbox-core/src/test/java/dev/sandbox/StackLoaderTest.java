@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -376,6 +378,41 @@ class StackLoaderTest {
           .isInstanceOf(StackFileException.class)
           .hasMessageStartingWith(
               dir.resolve("missing.yaml") + ": cannot be read (NoSuchFileException");
+    }
+  }
+
+  @Nested
+  @DisplayName("what a changed stack changes")
+  class Changes {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "k3s: {version: v1.33.1-k3s1}                      | k3s",
+          "services: {postgres: {database: billing}}         | postgres",
+          "services: {postgres: {service-name: billing-db}}  | wiring",
+          "manifests: {exclude-kinds: [Certificate]}          | manifests",
+          "policies: {guardrails: {probes: Deny}}            | policies",
+          "monitoring: {enabled: false}                      | monitoring",
+          "readiness: {timeout: 9m}                          | readiness",
+          "image-map: {postgres: mirror.example/postgres}    | image-map",
+        })
+    void each_part_is_named(String line, String part) {
+      Stack before = parse("version: 1\n");
+      Stack after = parse("version: 1\n" + line + "\n");
+
+      assertThat(after.changedSince(before.fingerprint())).containsExactly(part);
+      assertThat(Stack.RECREATE_SECTIONS.contains(part))
+          .isEqualTo(List.of("k3s", "postgres", "image-map").contains(part));
+    }
+
+    @Test
+    void an_unchanged_stack_changes_nothing_and_an_unknown_one_changes_everything() {
+      Stack stack = parse("version: 1\nname: orders\n");
+
+      assertThat(parse("version: 1\nname: orders\n").changedSince(stack.fingerprint())).isEmpty();
+      assertThat(stack.changedSince(Map.of())).hasSize(stack.fingerprint().size());
     }
   }
 }

@@ -16,6 +16,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Start the sandbox, or reuse it when it already runs from the same stack file.",
+      "When the stack file changed, say what changed and apply it to the running sandbox (manifests,",
+      "images, wiring, policies, monitoring) or recreate it keeping the data volumes (k3s, postgres,",
+      "rabbitmq, image-map).",
       "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
       "applies the manifests and waits until every workload is ready."
     },
@@ -33,7 +36,7 @@ final class UpCommand implements Callable<Integer> {
 
   @Option(
       names = "--no-reuse",
-      description = "Fail instead of reusing a running sandbox of the same name.")
+      description = "Fail instead of reusing, changing or recreating a sandbox of the same name.")
   boolean noReuse;
 
   @Option(

@@ -68,6 +68,11 @@ public final class StateStore {
 
   public void write(SandboxState state, String kubeconfigYaml) {
     writePrivate(kubeconfig(state.name()), kubeconfigYaml);
+    write(state);
+  }
+
+  /** Rewrites the state file alone, for example after a changed stack was applied in place. */
+  public void write(SandboxState state) {
     try {
       writePrivate(folder(state.name()).resolve("state.json"), json.writeValueAsString(state));
     } catch (IOException e) {
