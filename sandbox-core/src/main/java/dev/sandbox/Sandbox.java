@@ -1,5 +1,6 @@
 package dev.sandbox;
 
+import dev.sandbox.monitoring.MonitoringPack;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -191,11 +192,34 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * The URL of the monitoring pack's Prometheus on 127.0.0.1, when the pack is on (its NodePort,
+   * published by the k3s container; no port-forward needed).
+   */
+  public Optional<String> prometheusUrl() {
+    Map<String, String> d = state.services().get(MonitoringPack.SERVICE);
+    if (d == null || d.get("url") == null) {
+      return Optional.empty();
+    }
+    var service =
+        client().services().inNamespace(MonitoringPack.NAMESPACE).withName(MonitoringPack.SERVICE);
+    var found = service.get();
+    return found != null && "NodePort".equals(found.getSpec().getType())
+        ? Optional.of(d.get("url"))
+        : Optional.empty();
+  }
+
+  /**
    * PromQL queries against the monitoring pack's Prometheus (namespace {@code sandbox-monitoring}),
-   * through a port-forward that lives as long as this handle.
+   * on its published port, or through a port-forward that lives as long as this handle.
    */
   public Prometheus prometheus() {
-    return new Prometheus(serviceUrl("sandbox-monitoring", "prometheus", 9090));
+    return new Prometheus(
+        prometheusUrl()
+            .map(java.net.URI::create)
+            .orElseGet(
+                () ->
+                    serviceUrl(
+                        MonitoringPack.NAMESPACE, MonitoringPack.SERVICE, MonitoringPack.PORT)));
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.sandbox.docker.Labels;
 import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
 import dev.sandbox.k3s.Apply;
+import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.k3s.Wiring;
@@ -125,6 +126,7 @@ public final class SandboxEngine {
       down(name, true, listener);
     }
     ImageMap images = imageMap(stack);
+    List<String> preloadable = preloadable(docker, stack, images);
     Map<String, Credentials> credentials = store.credentials(name);
     List<BackingService> services = services(stack);
     for (BackingService service : services) {
@@ -153,7 +155,12 @@ public final class SandboxEngine {
         stack,
         "k3s",
         network,
-        List.of(K3sContainer.KUBE_SECURE_PORT, K3sContainer.RANCHER_WEBHOOK_PORT),
+        // the monitoring pack's NodePort is published whether or not the pack is on yet, so that
+        // turning it on later is an in-place change
+        List.of(
+            K3sContainer.KUBE_SECURE_PORT,
+            K3sContainer.RANCHER_WEBHOOK_PORT,
+            MonitoringPack.NODE_PORT),
         null,
         null);
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
@@ -184,10 +191,14 @@ public final class SandboxEngine {
       serviceContainers.values().forEach(c -> c.withReuse(true));
     }
     all.addAll(serviceContainers.values());
+    ImagePreload preload =
+        ImagePreload.start(docker, k3s::getContainerId, preloadable, stack.readiness().timeout());
     try {
       startConcurrently(all, listener);
-      return finishUp(docker, stack, options, listener, credentials, k3s, serviceContainers);
+      return finishUp(
+          docker, stack, options, listener, credentials, k3s, serviceContainers, preload);
     } catch (RuntimeException e) {
+      preload.cancel();
       if (!options.keepOnFailure()) {
         listener.onEvent(
             ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
@@ -205,13 +216,17 @@ public final class SandboxEngine {
       ProgressListener listener,
       Map<String, Credentials> credentials,
       K3sContainer k3s,
-      Map<BackingService, GenericContainer<?>> services) {
+      Map<BackingService, GenericContainer<?>> services,
+      ImagePreload preload) {
     String name = stack.name();
     int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
     String kubeconfig = kubeconfig(k3s.getKubeConfigYaml(), name, apiPort);
     Map<String, String> containerIds = new LinkedHashMap<>();
     containerIds.put("k3s", k3s.getContainerId());
     Map<String, Map<String, String>> details = new LinkedHashMap<>();
+    details.put(
+        MonitoringPack.SERVICE,
+        Map.of("url", "http://127.0.0.1:" + k3s.getMappedPort(MonitoringPack.NODE_PORT)));
     List<ClusterBinding> bindings = new ArrayList<>();
     services.forEach(
         (service, container) -> {
@@ -246,6 +261,12 @@ public final class SandboxEngine {
           Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
           return "ready";
         });
+    Map<String, Duration> preloaded = preload.await();
+    preloaded.forEach(
+        (image, took) ->
+            listener.onEvent(
+                ProgressListener.Event.done(
+                    "images", "loaded " + image + " while k3s started", took)));
     deploy(
         docker,
         stack,
@@ -253,6 +274,7 @@ public final class SandboxEngine {
         k3s.getContainerId(),
         bindings,
         sandbox.client(),
+        preloaded.keySet(),
         listener);
     return sandbox;
   }
@@ -279,6 +301,7 @@ public final class SandboxEngine {
           state.containers().get("k3s"),
           bindings(docker, stack, state),
           sandbox.client(),
+          Set.of(),
           listener);
     }
     SandboxState updated = state.withStack(stack);
@@ -303,6 +326,7 @@ public final class SandboxEngine {
           state.containers().get("k3s"),
           bindings,
           sandbox.client(),
+          Set.of(),
           listener);
     }
   }
@@ -334,7 +358,7 @@ public final class SandboxEngine {
     try (Sandbox sandbox = handle(state, false)) {
       KubernetesClient client = sandbox.client();
       Wiring.apply(client, List.of(namespace), bindings);
-      loadImages(docker, nodeId, stack, imageMap(stack), manifests, listener);
+      loadImages(docker, nodeId, stack, imageMap(stack), manifests, Set.of(), listener);
       Apply.apply(client, manifests, false, stack.readiness().timeout(), listener);
       Readiness.awaitWorkloads(client, manifests, stack.readiness().timeout(), listener);
     }
@@ -364,6 +388,7 @@ public final class SandboxEngine {
       String nodeId,
       List<ClusterBinding> bindings,
       KubernetesClient client,
+      Set<String> loaded,
       ProgressListener listener) {
     ImageMap images = imageMap(stack);
     ManifestLoader loader =
@@ -371,7 +396,7 @@ public final class SandboxEngine {
             stack.manifests().excludeKinds(), images, dir -> kustomize(docker, nodeId, dir, stack));
     List<Manifest> manifests =
         step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
-    loadImages(docker, nodeId, stack, images, manifests, listener);
+    loadImages(docker, nodeId, stack, images, manifests, loaded, listener);
     Set<String> namespaces = namespaces(manifests);
     step(
         listener,
@@ -401,13 +426,14 @@ public final class SandboxEngine {
                         + stack.policies().podSecurity().mode()
                         + ")"
                     : "off")
-                + " on "
-                + String.join(", ", applicationNamespaces);
+                + (applicationNamespaces.isEmpty()
+                    ? " (no application namespace yet)"
+                    : " on " + String.join(", ", applicationNamespaces));
           });
     }
     List<Manifest> monitoring = MonitoringPack.manifests(stack, loader);
     if (!monitoring.isEmpty()) {
-      loadImages(docker, nodeId, stack, images, monitoring, listener);
+      loadImages(docker, nodeId, stack, images, monitoring, loaded, listener);
       step(
           listener,
           "monitoring",
@@ -415,11 +441,7 @@ public final class SandboxEngine {
           () -> {
             Apply.apply(
                 client, monitoring, true, stack.readiness().timeout(), ProgressListener.NONE);
-            return "Prometheus applied ("
-                + stack.monitoring().rules().size()
-                + " rule file(s)); `sandbox port-forward prometheus 9090 -n "
-                + MonitoringPack.NAMESPACE
-                + "`";
+            return "Prometheus applied (" + stack.monitoring().rules().size() + " rule file(s))";
           });
     }
     step(
@@ -648,6 +670,7 @@ public final class SandboxEngine {
                   exposed.stream()
                       .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p))
                       .toList();
+              cmd.withExposedPorts(new ArrayList<>(exposed));
               cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
               if (volume != null) {
                 List<Bind> binds =
@@ -807,6 +830,7 @@ public final class SandboxEngine {
       Stack stack,
       ImageMap images,
       List<Manifest> manifests,
+      Set<String> loaded,
       ProgressListener listener) {
     Set<String> wanted = new LinkedHashSet<>();
     stack.images().forEach(image -> wanted.add(images.apply(image)));
@@ -815,6 +839,7 @@ public final class SandboxEngine {
     for (Manifest manifest : manifests) {
       collectImages(manifest.resource().getAdditionalProperties(), wanted, docker, images);
     }
+    wanted.removeAll(loaded);
     for (String image : wanted) {
       step(
           listener,
@@ -825,6 +850,37 @@ public final class SandboxEngine {
             return "loaded " + image + " in " + took.toMillis() + " ms";
           });
     }
+  }
+
+  /**
+   * Images to load while k3s starts: the stack's own (which must exist locally — checked before
+   * anything starts) and the monitoring pack's when the image map points it at a local image.
+   */
+  private List<String> preloadable(DockerClient docker, Stack stack, ImageMap images) {
+    List<String> result = new ArrayList<>();
+    for (String image : stack.images()) {
+      String local = images.apply(image);
+      if (!presentLocally(docker, local)) {
+        throw new SandboxException.ImageUnavailable(
+            local,
+            "Image "
+                + local
+                + " (listed under 'images' in "
+                + stack.source().map(Object::toString).orElse("the stack")
+                + ") is not in the local Docker engine. Build it first (docker build -t "
+                + local
+                + " .), or remove it from 'images'.");
+      }
+      result.add(local);
+    }
+    if (stack.monitoring().enabled()) {
+      String official = stack.monitoring().image();
+      String local = images.apply(official);
+      if (!local.equals(official) && presentLocally(docker, local) && !result.contains(local)) {
+        result.add(local);
+      }
+    }
+    return result;
   }
 
   private static void collectImages(

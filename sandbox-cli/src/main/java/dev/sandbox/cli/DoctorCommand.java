@@ -22,7 +22,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Check that this machine can run the sandbox: Docker engine and API version, cgroups,"
-            + " memory, disk, images present or mappable; says what to do about each problem.")
+            + " memory, disk, images present or mappable; says what to do about each problem.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  sandbox doctor",
+      "  SANDBOX_CONFIG=ci/sandbox-config.yaml sandbox doctor   # with an image map (air-gapped)"
+    })
 final class DoctorCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Print shell `export` lines to reach the sandbox: KUBECONFIG, the PostgreSQL JDBC/URL",
-      "and the AMQP URL. They contain the generated passwords: this command is how you ask for them."
+      "the AMQP URL and, with the monitoring pack on, the Prometheus URL. They contain the generated",
+      "passwords: this command is how you ask for them."
     },
     footerHeading = "%nExamples:%n",
     footer = {"  eval \"$(sandbox env)\" && psql \"$DATABASE_URL\"", "  sandbox env --json"})
@@ -65,6 +66,7 @@ final class EnvCommand implements Callable<Integer> {
               vars.put("AMQP_URL", mq.amqpUri());
               vars.put("SANDBOX_RABBITMQ_MANAGEMENT_URL", mq.managementUrl());
             });
+    sandbox.prometheusUrl().ifPresent(url -> vars.put("PROMETHEUS_URL", url));
     return vars;
   }
 

@@ -40,6 +40,7 @@ final class Summary {
                         + mq.managementUrl()
                         + "  user "
                         + mq.username()));
+    sandbox.prometheusUrl().ifPresent(url -> out.println("  prometheus   " + url));
     out.println();
     out.println(
         "  eval \"$(sandbox env"

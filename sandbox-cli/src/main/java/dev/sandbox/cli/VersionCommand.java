@@ -11,7 +11,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "version",
     mixinStandardHelpOptions = true,
-    description = "Print the sandbox version and the default component versions.")
+    description = "Print the sandbox version and the default component versions.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  sandbox version", "  sandbox --version"})
 final class VersionCommand implements Callable<Integer> {
 
   @ParentCommand SandboxCommand parent;

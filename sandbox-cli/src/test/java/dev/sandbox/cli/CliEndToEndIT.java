@@ -39,7 +39,7 @@ class CliEndToEndIT {
   }
 
   @Test
-  void a_developer_day_from_up_to_down() throws IOException {
+  void a_developer_day_from_up_to_down() throws Exception {
     if (!DockerClientFactory.instance().isDockerAvailable()) {
       throw new IllegalStateException("CliEndToEndIT needs a Docker engine");
     }
@@ -68,7 +68,6 @@ class CliEndToEndIT {
         name: it-cli
         manifests: {paths: [k8s]}
         policies: {packs: []}
-        monitoring: {enabled: false}
         readiness: {timeout: 3m}
         """);
     try {
@@ -88,7 +87,13 @@ class CliEndToEndIT {
           .extracting(c -> c.get("name").asText())
           .containsExactly("k3s", "postgres", "rabbitmq");
       assertThat(json.get("components").get(1).get("ports").get("5432").asInt()).isPositive();
-      JsonNode web = json.get("workloads").get(0);
+      JsonNode web = null;
+      for (JsonNode workload : json.get("workloads")) {
+        if (workload.get("name").asText().equals("web")) {
+          web = workload;
+        }
+      }
+      assertThat(web).as(status.out()).isNotNull();
       assertThat(web.get("kind").asText()).isEqualTo("Deployment");
       assertThat(web.get("name").asText()).isEqualTo("web");
       assertThat(web.get("ready").asInt()).isEqualTo(1);
@@ -100,7 +105,18 @@ class CliEndToEndIT {
           .contains(
               "export KUBECONFIG='" + dir.resolve("state/it-cli/kubeconfig") + "'",
               "export DATABASE_URL='postgresql://sandbox:",
-              "export AMQP_URL='amqp://sandbox:");
+              "export AMQP_URL='amqp://sandbox:",
+              "export PROMETHEUS_URL='http://127.0.0.1:");
+      // the monitoring pack's Prometheus answers on the published URL, no port-forward running
+      String prometheus =
+          new ObjectMapper().readTree(run("env", "--json").out()).get("PROMETHEUS_URL").asText();
+      var ready =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheus + "/-/ready"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
 
       Run logs = run("logs");
       assertThat(logs.code()).isZero();

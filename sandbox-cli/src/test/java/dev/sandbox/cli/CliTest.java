@@ -63,7 +63,18 @@ class CliTest {
 
     @Test
     void every_command_has_help_with_examples() {
-      for (String command : new String[] {"up", "down", "status", "env", "kubeconfig"}) {
+      var commands =
+          Cli.create(
+                  new Environment(Map.of(), dir, dir, false),
+                  new PrintWriter(java.io.Writer.nullWriter()),
+                  new PrintWriter(java.io.Writer.nullWriter()))
+              .getSubcommands()
+              .keySet()
+              .stream()
+              .filter(name -> !name.equals("generate-completion"))
+              .toList();
+      assertThat(commands).contains("up", "doctor", "version", "exec", "port-forward");
+      for (String command : commands) {
         Run run = run(command, "--help");
         assertThat(run.code()).as(command).isZero();
         assertThat(run.out()).as(command).contains("Usage: sandbox " + command, "Examples:");

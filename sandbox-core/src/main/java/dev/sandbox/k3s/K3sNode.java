@@ -43,18 +43,26 @@ public final class K3sNode {
    */
   public static Duration importImage(DockerClient docker, String containerId, String image) {
     Instant start = Instant.now();
+    Path saved = save(docker, image);
+    try {
+      importSaved(docker, containerId, image, saved);
+    } finally {
+      saved.toFile().delete();
+    }
+    return Duration.between(start, Instant.now());
+  }
+
+  /** Saves an image of the local Docker engine to a temporary tar file (the caller deletes it). */
+  public static Path save(DockerClient docker, String image) {
     Path temp = null;
     try {
       temp = Files.createTempFile("sandbox-image-", ".tar");
       try (InputStream saved = docker.saveImageCmd(image).exec()) {
         Files.copy(saved, temp, StandardCopyOption.REPLACE_EXISTING);
       }
-      docker
-          .copyArchiveToContainerCmd(containerId)
-          .withHostResource(temp.toString())
-          .withRemotePath("/tmp")
-          .exec();
+      return temp;
     } catch (NotFoundException e) {
+      delete(temp);
       throw new SandboxException.ImageUnavailable(
           image,
           "Image "
@@ -63,21 +71,32 @@ public final class K3sNode {
               + " (docker build -t "
               + image
               + " .) or remove it from 'images' in the stack file.");
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      delete(temp);
       throw new SandboxException(
           "Loading " + image + " into the cluster failed: " + e.getMessage(), e);
-    } finally {
-      if (temp != null) {
-        temp.toFile().delete();
-      }
     }
-    String inNode = "/tmp/" + temp.getFileName();
+  }
+
+  /** Imports a tar file made by {@link #save} into the node's containerd. */
+  public static void importSaved(DockerClient docker, String containerId, String image, Path tar) {
+    docker
+        .copyArchiveToContainerCmd(containerId)
+        .withHostResource(tar.toString())
+        .withRemotePath("/tmp")
+        .exec();
+    String inNode = "/tmp/" + tar.getFileName();
     try {
       exec(docker, containerId, "ctr", "-n", "k8s.io", "images", "import", inNode);
     } finally {
       execResult(docker, containerId, "rm", "-f", inNode);
     }
-    return Duration.between(start, Instant.now());
+  }
+
+  private static void delete(Path file) {
+    if (file != null) {
+      file.toFile().delete();
+    }
   }
 
   /** Runs a command in the node; a non-zero exit becomes an exception carrying its output. */

@@ -34,6 +34,12 @@ public final class MonitoringPack {
   public static final String SERVICE = "prometheus";
   public static final int PORT = 9090;
 
+  /**
+   * The NodePort of the Prometheus Service; the k3s container publishes it on 127.0.0.1, so {@code
+   * sandbox env} can hand out a Prometheus URL that needs no port-forward process.
+   */
+  public static final int NODE_PORT = 30090;
+
   private MonitoringPack() {}
 
   public static List<Manifest> manifests(Stack stack, ManifestLoader loader) {

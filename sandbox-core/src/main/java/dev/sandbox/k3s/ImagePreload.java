@@ -1,0 +1,134 @@
+package dev.sandbox.k3s;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.SandboxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/**
+ * Loads the images a stack names into the k3s node while the node is still starting: the images are
+ * saved from the local Docker engine at once, and imported as soon as the node's containerd answers
+ * — long before the node is Ready. Without this, importing a few hundred megabytes after the
+ * cluster is up is the largest serial step of {@code up}. Internal.
+ */
+public final class ImagePreload {
+
+  private static final Duration POLL = Duration.ofMillis(250);
+
+  private final CompletableFuture<Map<String, Duration>> result;
+  private volatile boolean cancelled;
+
+  private ImagePreload(
+      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
+    result =
+        images.isEmpty()
+            ? CompletableFuture.completedFuture(Map.of())
+            : CompletableFuture.supplyAsync(
+                () -> run(docker, containerId, images, timeout),
+                task -> {
+                  Thread thread = new Thread(task, "sandbox-image-preload");
+                  thread.setDaemon(true);
+                  thread.start();
+                });
+  }
+
+  /**
+   * Starts loading {@code images} into the node whose container id {@code containerId} returns once
+   * the container exists (null before).
+   */
+  public static ImagePreload start(
+      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
+    return new ImagePreload(docker, containerId, List.copyOf(images), timeout);
+  }
+
+  /**
+   * Waits for the preload to finish.
+   *
+   * @return image to how long saving and importing it took
+   */
+  public Map<String, Duration> await() {
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /** Stops waiting for the node (when the start failed); temporary files are removed. */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  private Map<String, Duration> run(
+      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
+    Instant begin = Instant.now();
+    Instant deadline = begin.plus(timeout);
+    Map<String, Path> saved = new LinkedHashMap<>();
+    Map<String, Duration> took = new LinkedHashMap<>();
+    try {
+      for (String image : images) {
+        saved.put(image, K3sNode.save(docker, image));
+      }
+      String id = awaitValue(containerId, deadline);
+      while (!containerdAnswers(docker, id)) {
+        sleep(deadline, "containerd in " + id);
+      }
+      for (Map.Entry<String, Path> image : saved.entrySet()) {
+        checkCancelled();
+        K3sNode.importSaved(docker, id, image.getKey(), image.getValue());
+        took.put(image.getKey(), Duration.between(begin, Instant.now()));
+      }
+      return took;
+    } finally {
+      saved.values().forEach(path -> path.toFile().delete());
+    }
+  }
+
+  private static boolean containerdAnswers(DockerClient docker, String id) {
+    try {
+      return K3sNode.execResult(docker, id, "ctr", "-n", "k8s.io", "version").exitCode() == 0;
+    } catch (RuntimeException notRunningYet) {
+      return false;
+    }
+  }
+
+  private String awaitValue(Supplier<String> containerId, Instant deadline) {
+    String id;
+    while ((id = containerId.get()) == null) {
+      sleep(deadline, "the k3s container");
+    }
+    return id;
+  }
+
+  private void sleep(Instant deadline, String waitingFor) {
+    checkCancelled();
+    if (Instant.now().isAfter(deadline)) {
+      throw new SandboxException.ServiceStartup(
+          "The k3s node's containerd did not answer in time, so images could not be loaded into"
+              + " it ("
+              + waitingFor
+              + "). Raise readiness.timeout if the machine is slow.",
+          null);
+    }
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancellationException("interrupted");
+    }
+  }
+
+  private void checkCancelled() {
+    if (cancelled) {
+      throw new CancellationException("the sandbox did not start");
+    }
+  }
+}
