@@ -166,7 +166,8 @@ public final class SandboxEngine {
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = "sandbox-" + stack.name() + "-" + service.id() + "-data";
-      boolean existingData = !createVolume(docker, stack, volume, service.id());
+      boolean existingData =
+          !createVolume(docker, stack, volume, service.id(), options.persistent());
       GenericContainer<?> container =
           service.container(
               stack,
@@ -684,9 +685,13 @@ public final class SandboxEngine {
             });
   }
 
-  /** Creates the labelled data volume unless it exists; true when it was created. */
+  /**
+   * Creates the labelled data volume unless it exists; true when it was created. The volume of a
+   * throwaway sandbox carries Testcontainers' session label too, so the resource reaper removes it
+   * with the containers when the JVM dies.
+   */
   private static boolean createVolume(
-      DockerClient docker, Stack stack, String volume, String service) {
+      DockerClient docker, Stack stack, String volume, String service, boolean persistent) {
     try {
       docker.inspectVolumeCmd(volume).exec();
       return false;
@@ -694,7 +699,8 @@ public final class SandboxEngine {
       docker
           .createVolumeCmd()
           .withName(volume)
-          .withLabels(Labels.of(stack.name(), stack.hash(), VERSION, service))
+          .withLabels(
+              Labels.reapable(Labels.of(stack.name(), stack.hash(), VERSION, service), persistent))
           .exec();
       return true;
     }

@@ -2,12 +2,14 @@ package dev.sandbox.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.testkit.engine.EventConditions.container;
 import static org.junit.platform.testkit.engine.EventConditions.event;
 import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
 import static org.junit.platform.testkit.engine.EventConditions.test;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
 
+import dev.sandbox.StackFileException;
 import dev.sandbox.junit.WithClusterTestCases.FailingClass;
 import dev.sandbox.junit.WithClusterTestCases.FirstClass;
 import dev.sandbox.junit.WithClusterTestCases.NamespacedClass;
@@ -47,7 +49,8 @@ class WithClusterIT {
                 selectClass(NamespacedClass.class),
                 selectClass(WithClusterTestCases.AfterTheNamespacedClass.class),
                 selectClass(UnsupportedParameterClass.class),
-                selectClass(FailingClass.class))
+                selectClass(FailingClass.class),
+                selectClass(WithClusterTestCases.BrokenStackClass.class))
             .execute();
   }
 
@@ -129,5 +132,25 @@ class WithClusterIT {
         .succeeded()
         .assertThatEvents()
         .haveExactly(1, event(test("no_longer_sees_its_namespace")));
+  }
+
+  @Test
+  void a_bad_stack_file_fails_the_class_with_the_parsers_message() {
+    Path file = Path.of("src/test/resources/broken-stack.yaml").toAbsolutePath();
+    results
+        .containerEvents()
+        .failed()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                container(WithClusterTestCases.BrokenStackClass.class),
+                finishedWithFailure(
+                    instanceOf(StackFileException.class),
+                    message(
+                        m ->
+                            m.startsWith(file + ":4:1: servics: unknown key.")
+                                && m.contains("Did you mean 'services'?")))));
+    results.testEvents().started().assertThatEvents().haveExactly(0, event(test("never_runs")));
   }
 }

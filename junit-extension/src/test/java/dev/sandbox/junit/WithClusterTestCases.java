@@ -104,4 +104,10 @@ final class WithClusterTestCases {
       assertThat(1 + 1).as("deliberately wrong").isEqualTo(3);
     }
   }
+
+  @WithCluster(stack = "src/test/resources/broken-stack.yaml")
+  static class BrokenStackClass {
+    @Test
+    void never_runs() {}
+  }
 }

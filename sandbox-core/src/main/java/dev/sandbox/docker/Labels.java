@@ -1,6 +1,8 @@
 package dev.sandbox.docker;
 
+import java.util.HashMap;
 import java.util.Map;
+import org.testcontainers.DockerClientFactory;
 
 /**
  * The Docker labels every sandbox resource carries, so later processes ({@code down}, {@code
@@ -19,6 +21,20 @@ public final class Labels {
   public static Map<String, String> of(
       String name, String stackHash, String version, String component) {
     return Map.of(NAME, name, STACK_HASH, stackHash, VERSION, version, COMPONENT, component);
+  }
+
+  /**
+   * {@code labels}, plus — for a throwaway sandbox — Testcontainers' session labels, so that its
+   * resource reaper removes the resource when the JVM that made it dies (Testcontainers labels its
+   * own containers this way; networks and volumes the engine creates itself need it explicitly).
+   */
+  public static Map<String, String> reapable(Map<String, String> labels, boolean persistent) {
+    Map<String, String> all = new HashMap<>(labels);
+    if (!persistent) {
+      all.putAll(DockerClientFactory.DEFAULT_LABELS);
+      all.put(DockerClientFactory.TESTCONTAINERS_SESSION_ID_LABEL, DockerClientFactory.SESSION_ID);
+    }
+    return all;
   }
 
   /** The label filter that selects everything of one sandbox. */

@@ -2,9 +2,7 @@ package dev.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import java.util.HashMap;
 import java.util.Map;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Network;
 
 /**
@@ -27,11 +25,7 @@ public final class SandboxNetwork implements Network {
 
   public static SandboxNetwork create(
       DockerClient docker, String name, Map<String, String> labels, boolean persistent) {
-    Map<String, String> all = new HashMap<>(labels);
-    if (!persistent) {
-      all.putAll(DockerClientFactory.DEFAULT_LABELS);
-      all.put(DockerClientFactory.TESTCONTAINERS_SESSION_ID_LABEL, DockerClientFactory.SESSION_ID);
-    }
+    Map<String, String> all = Labels.reapable(labels, persistent);
     String id =
         docker
             .createNetworkCmd()

@@ -1,0 +1,109 @@
+package dev.sandbox.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * A JVM holding a sandbox is killed with SIGKILL — no shutdown hook, no {@code close()} — and
+ * Testcontainers' resource reaper still removes every container, network and volume of it.
+ */
+class WithClusterKillIT {
+
+  private static final String NAME = "it-junit-kill";
+
+  @Test
+  void a_killed_jvm_leaves_no_labelled_container_network_or_volume_after_30_seconds()
+      throws Exception {
+    assertThat(DockerClientFactory.instance().isDockerAvailable())
+        .as("WithClusterKillIT needs a Docker engine")
+        .isTrue();
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                HoldsASandbox.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    StringBuffer output = new StringBuffer();
+    CountDownLatch holding = new CountDownLatch(1);
+    Thread reader =
+        new Thread(
+            () -> {
+              try (var lines =
+                  new BufferedReader(
+                      new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  output.append(line).append('\n');
+                  if (line.equals(HoldsASandbox.HOLDING + NAME)) {
+                    holding.countDown();
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // the child died: the stream closes
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      assertThat(holding.await(5, TimeUnit.MINUTES))
+          .as("the child JVM holds a sandbox; its output:%n%s", output)
+          .isTrue();
+      assertThat(containers()).as("containers while the JVM lives").isNotEmpty();
+
+      child.destroyForcibly(); // SIGKILL on Linux and macOS: like kill -9
+      assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      Instant killed = Instant.now();
+
+      Instant deadline = killed.plus(Duration.ofSeconds(30));
+      while (Instant.now().isBefore(deadline)
+          && !(containers().isEmpty() && networks().isEmpty() && volumes().isEmpty())) {
+        Thread.sleep(1000);
+      }
+      assertThat(containers()).as("containers 30 s after kill -9").isEmpty();
+      assertThat(networks()).as("networks 30 s after kill -9").isEmpty();
+      assertThat(volumes()).as("volumes 30 s after kill -9").isEmpty();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  private static List<?> containers() {
+    return DockerClientFactory.instance()
+        .client()
+        .listContainersCmd()
+        .withShowAll(true)
+        .withLabelFilter(Map.of("dev.sandbox.name", NAME))
+        .exec();
+  }
+
+  private static List<?> networks() {
+    return DockerClientFactory.instance()
+        .client()
+        .listNetworksCmd()
+        .withFilter("label", List.of("dev.sandbox.name=" + NAME))
+        .exec();
+  }
+
+  private static List<?> volumes() {
+    return DockerClientFactory.instance()
+        .client()
+        .listVolumesCmd()
+        .withFilter("label", List.of("dev.sandbox.name=" + NAME))
+        .exec()
+        .getVolumes();
+  }
+}
