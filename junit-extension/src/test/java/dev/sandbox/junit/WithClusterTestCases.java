@@ -87,7 +87,11 @@ final class WithClusterTestCases {
     @Test
     void no_longer_sees_its_namespace(KubernetesClient client) {
       assertThat(SEEN_NAMESPACES).hasSize(1);
-      assertThat(client.namespaces().withName(SEEN_NAMESPACES.get(0)).get()).isNull();
+      var namespace = client.namespaces().withName(SEEN_NAMESPACES.get(0)).get();
+      // gone, or being finalized by Kubernetes (deleted in the background)
+      assertThat(namespace == null || namespace.getMetadata().getDeletionTimestamp() != null)
+          .as("namespace %s deleted", SEEN_NAMESPACES.get(0))
+          .isTrue();
     }
   }
 
