@@ -397,7 +397,11 @@ public final class SandboxEngine {
             stack.manifests().excludeKinds(), images, dir -> kustomize(docker, nodeId, dir, stack));
     List<Manifest> manifests =
         step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
-    loadImages(docker, nodeId, stack, images, manifests, loaded, listener);
+    List<Manifest> monitoring = MonitoringPack.manifests(stack, loader);
+    // one pass over the manifests and the monitoring pack, so each image is imported once
+    List<Manifest> withImages = new ArrayList<>(manifests);
+    withImages.addAll(monitoring);
+    loadImages(docker, nodeId, stack, images, withImages, loaded, listener);
     Set<String> namespaces = namespaces(manifests);
     step(
         listener,
@@ -432,9 +436,7 @@ public final class SandboxEngine {
                     : " on " + String.join(", ", applicationNamespaces));
           });
     }
-    List<Manifest> monitoring = MonitoringPack.manifests(stack, loader);
     if (!monitoring.isEmpty()) {
-      loadImages(docker, nodeId, stack, images, monitoring, loaded, listener);
       step(
           listener,
           "monitoring",

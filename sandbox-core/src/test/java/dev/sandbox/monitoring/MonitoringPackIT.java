@@ -91,6 +91,16 @@ class MonitoringPackIT {
               });
       assertThat(prometheus.query("demo_orders_created_total").get(0).labels())
           .containsEntry("namespace", "default");
+      // what production ingress rules for scrapes select on (README, "Monitoring pack")
+      assertThat(
+              sandbox
+                  .client()
+                  .namespaces()
+                  .withName("sandbox-monitoring")
+                  .get()
+                  .getMetadata()
+                  .getLabels())
+          .containsEntry("app.kubernetes.io/part-of", "monitoring");
     } finally {
       engine.down("it-monitoring", false, ProgressListener.NONE);
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sandbox.PostgresEndpoint;
 import dev.sandbox.ProgressListener;
+import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
@@ -50,6 +51,10 @@ class OrdersServiceIT {
   private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
   private static final Pattern CREATED =
       Pattern.compile("(?m)^orders_created_total\\s+(\\d+(?:\\.\\d+)?)$");
+  private static final String SCRAPED =
+      "up{job=\"kubernetes-pods\",namespace=\"orders\",app=\"orders-service\"}";
+  private static final String CREATED_IN_PROMETHEUS =
+      "orders_created_total{namespace=\"orders\",app=\"orders-service\"}";
   private static final String PROBE_LABEL = "orders-it-probe";
   private static final int CONTAINER_PORT = 8080;
 
@@ -136,14 +141,7 @@ class OrdersServiceIT {
     createdTotal(api); // /metrics answers through the Service, in the text format
     double createdBefore = createdTotalOverPods(sandbox);
 
-    HttpResponse<String> created =
-        http.send(
-            HttpRequest.newBuilder(api.resolve("/orders"))
-                .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"item\":\"book\",\"quantity\":2}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> created = createOrder(api);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     assertThat(created.body()).contains("\"item\":\"book\"").contains("\"quantity\":2");
     Matcher idMatch = ID.matcher(created.body());
@@ -184,6 +182,35 @@ class OrdersServiceIT {
   }
 
   @Test
+  void prometheus_scrapes_both_replicas_and_sees_the_created_counter_rise(Sandbox sandbox)
+      throws Exception {
+    Prometheus prometheus = sandbox.prometheus();
+    // the pods' annotations lead Prometheus to them; the ingress NetworkPolicy lets it in
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(prometheus.query(SCRAPED))
+                    .as("up of the orders-service pods")
+                    .hasSize(2)
+                    .allSatisfy(up -> assertThat(up.value()).isEqualTo(1.0)));
+
+    // read from the pods themselves: Prometheus can only lag behind this, never lead it
+    double before = createdTotalOverPods(sandbox);
+    HttpResponse<String> created = createOrder(sandbox.serviceUrl(NAMESPACE, "orders-service", 80));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(prometheus.sum(CREATED_IN_PROMETHEUS))
+                    .isGreaterThanOrEqualTo(before + 1));
+  }
+
+  @Test
   void only_pods_labelled_as_clients_reach_the_service(Sandbox sandbox) {
     KubernetesClient k8s = sandbox.client();
     await()
@@ -197,6 +224,16 @@ class OrdersServiceIT {
     ExecResult stranger = wget(k8s, "it-stranger");
     assertThat(stranger.exitCode()).as(stranger.toString()).isNotZero();
     assertThat(stranger.output()).doesNotContain("\"status\":\"UP\"");
+  }
+
+  private static HttpResponse<String> createOrder(URI api) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(api.resolve("/orders"))
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"item\":\"book\",\"quantity\":2}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static double createdTotal(URI api) throws Exception {
