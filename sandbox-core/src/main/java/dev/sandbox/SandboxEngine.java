@@ -862,7 +862,7 @@ public final class SandboxEngine {
 
   /**
    * Images to load while k3s starts: the stack's own (which must exist locally — checked before
-   * anything starts) and the monitoring pack's when the image map points it at a local image.
+   * anything starts) and the monitoring pack's when the local Docker engine has it.
    */
   private List<String> preloadable(DockerClient docker, Stack stack, ImageMap images) {
     List<String> result = new ArrayList<>();
@@ -884,7 +884,9 @@ public final class SandboxEngine {
     if (stack.monitoring().enabled()) {
       String official = stack.monitoring().image();
       String local = images.apply(official);
-      if (!local.equals(official) && presentLocally(docker, local) && !result.contains(local)) {
+      // present locally (mapped, or the official image pulled before): load it rather than have
+      // k3s pull it from a registry again
+      if (presentLocally(docker, local) && !result.contains(local)) {
         result.add(local);
       }
     }
