@@ -52,20 +52,47 @@ class WithClusterIT {
                 selectClass(FailingClass.class),
                 selectClass(WithClusterTestCases.BrokenStackClass.class))
             .execute();
+    parallel =
+        EngineTestKit.engine("junit-jupiter")
+            .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+            .configurationParameter("junit.jupiter.execution.parallel.mode.default", "concurrent")
+            .configurationParameter(
+                "junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+            .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+            .configurationParameter(
+                "junit.jupiter.execution.parallel.config.fixed.parallelism", "3")
+            .selectors(
+                selectClass(WithClusterTestCases.ParallelA.class),
+                selectClass(WithClusterTestCases.ParallelB.class),
+                selectClass(WithClusterTestCases.ParallelC.class))
+            .execute();
+  }
+
+  static EngineExecutionResults parallel;
+
+  @Test
+  void classes_running_in_parallel_share_one_start_up() {
+    parallel.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3));
+    assertThat(WithClusterTestCases.SEEN_K3S_IN_PARALLEL).hasSize(3);
+    assertThat(java.util.Set.copyOf(WithClusterTestCases.SEEN_K3S_IN_PARALLEL)).hasSize(1);
+    // a different sandbox than the sequential plan's, which was closed when that plan ended
+    assertThat(WithClusterTestCases.SEEN_K3S_IN_PARALLEL.get(0))
+        .isNotEqualTo(WithClusterTestCases.SEEN_K3S.get(0));
+    assertThat(java.util.Set.copyOf(WithClusterTestCases.PARALLEL_THREADS)).hasSizeGreaterThan(1);
   }
 
   @Test
-  void ten_classes_pay_the_start_up_once_one_sandbox_per_stack_per_jvm() {
-    assertThat(WithClusterTestCases.SEEN_K3S).hasSize(2);
-    assertThat(WithClusterTestCases.SEEN_K3S.get(0))
-        .isEqualTo(WithClusterTestCases.SEEN_K3S.get(1));
+  void three_classes_pay_the_start_up_once_one_sandbox_per_stack_per_jvm() {
+    assertThat(WithClusterTestCases.SEEN_K3S).hasSize(3);
+    assertThat(java.util.Set.copyOf(WithClusterTestCases.SEEN_K3S)).hasSize(1);
     results
         .testEvents()
         .succeeded()
         .assertThatEvents()
         .haveExactly(1, event(test("gets_a_ready_cluster_and_postgres")))
         .haveExactly(1, event(test("shares_the_same_sandbox")))
-        .haveExactly(1, event(test("owns_a_namespace_with_its_manifests")));
+        .haveExactly(1, event(test("owns_a_namespace_with_its_manifests")))
+        .haveExactly(1, event(test("no_longer_sees_its_namespace")));
   }
 
   @Test

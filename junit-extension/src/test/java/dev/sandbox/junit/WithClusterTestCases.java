@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 final class WithClusterTestCases {
 
   static final List<String> SEEN_K3S = new CopyOnWriteArrayList<>();
+  static final List<String> SEEN_K3S_IN_PARALLEL = new CopyOnWriteArrayList<>();
+  static final List<String> PARALLEL_THREADS = new CopyOnWriteArrayList<>();
   static final List<String> SEEN_NAMESPACES = new CopyOnWriteArrayList<>();
 
   private WithClusterTestCases() {}
@@ -85,7 +87,8 @@ final class WithClusterTestCases {
   @Order(4)
   static class AfterTheNamespacedClass {
     @Test
-    void no_longer_sees_its_namespace(KubernetesClient client) {
+    void no_longer_sees_its_namespace(KubernetesClient client, Sandbox sandbox) {
+      SEEN_K3S.add(sandbox.state().containers().get("k3s"));
       assertThat(SEEN_NAMESPACES).hasSize(1);
       var namespace = client.namespaces().withName(SEEN_NAMESPACES.get(0)).get();
       // gone, or being finalized by Kubernetes (deleted in the background)
@@ -114,4 +117,23 @@ final class WithClusterTestCases {
     @Test
     void never_runs() {}
   }
+
+  /** Three classes run concurrently (JUnit's parallel mode) and ask for the sandbox at once. */
+  abstract static class ParallelBase {
+    @Test
+    void gets_the_one_sandbox(Sandbox sandbox, KubernetesClient client) {
+      PARALLEL_THREADS.add(Thread.currentThread().getName());
+      SEEN_K3S_IN_PARALLEL.add(sandbox.state().containers().get("k3s"));
+      assertThat(client.namespaces().withName("default").get()).isNotNull();
+    }
+  }
+
+  @TeamSandbox
+  static class ParallelA extends ParallelBase {}
+
+  @TeamSandbox
+  static class ParallelB extends ParallelBase {}
+
+  @TeamSandbox
+  static class ParallelC extends ParallelBase {}
 }
