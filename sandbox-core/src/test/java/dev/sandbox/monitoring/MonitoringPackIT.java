@@ -91,6 +91,12 @@ class MonitoringPackIT {
               });
       assertThat(prometheus.query("demo_orders_created_total").get(0).labels())
           .containsEntry("namespace", "default");
+      // what `sandbox status` shows: the firing alert, from a fresh handle as the CLI makes one
+      assertThat(engine.status("it-monitoring").alerts())
+          .anyMatch(a -> a.name().equals("SandboxAlwaysFiring") && a.state().equals("firing"));
+      // and the published URL (`sandbox env`'s PROMETHEUS_URL) answers without a port-forward
+      assertThat(sandbox.prometheusUrl())
+          .hasValueSatisfying(url -> assertThat(url).startsWith("http://127.0.0.1:"));
       // what production ingress rules for scrapes select on (README, "Monitoring pack")
       assertThat(
               sandbox
