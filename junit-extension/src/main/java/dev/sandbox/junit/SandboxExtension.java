@@ -230,7 +230,10 @@ final class SandboxExtension
                   new SandboxEngine(
                       SandboxConfig.fromEnvironment(System.getenv(), Settings.home()),
                       Settings.stateRoot());
-              return SharedSandbox.start(engine, settings.stack(), settings.persistent());
+              return Settings.outerSandbox()
+                  .flatMap(outer -> SharedSandbox.attach(engine, settings.stack(), outer))
+                  .orElseGet(
+                      () -> SharedSandbox.start(engine, settings.stack(), settings.persistent()));
             },
             SharedSandbox.class);
   }

@@ -37,6 +37,14 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
     return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
   }
 
+  /** The sandbox {@code sandbox exec} started for this process ({@code SANDBOX_NAME}), if any. */
+  static java.util.Optional<String> outerSandbox() {
+    String name = System.getenv("SANDBOX_NAME");
+    return name == null || name.isBlank()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(name);
+  }
+
   static Path home() {
     return Path.of(System.getProperty("user.home"));
   }

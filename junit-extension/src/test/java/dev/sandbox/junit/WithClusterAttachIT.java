@@ -1,0 +1,60 @@
+package dev.sandbox.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
+import dev.sandbox.Stack;
+import dev.sandbox.StackLoader;
+import dev.sandbox.UpOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code sandbox exec -- ./mvnw verify}: the build's {@code @WithCluster} classes attach to the
+ * sandbox exec started (it sets {@code SANDBOX_NAME}) when it runs the same stack, instead of
+ * starting a second slice, and leave it running for exec to remove.
+ */
+class WithClusterAttachIT {
+
+  private static final String OUTER = "it-junit-outer";
+
+  @Test
+  void a_build_under_sandbox_exec_uses_the_sandbox_exec_started() throws Exception {
+    SandboxEngine engine =
+        new SandboxEngine(
+            SandboxConfig.fromEnvironment(System.getenv(), Settings.home()), Settings.stateRoot());
+    Stack stack =
+        StackLoader.load(Path.of("src/test/resources/it-stack.yaml").toAbsolutePath())
+            .withName(OUTER);
+    try (Sandbox outer = engine.up(stack, UpOptions.defaults(), ProgressListener.NONE)) {
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  AttachesToOuterSandbox.class.getName())
+              .redirectErrorStream(true);
+      builder.environment().put("SANDBOX_NAME", OUTER);
+      Process child = builder.start();
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(3, TimeUnit.MINUTES)).isTrue();
+
+      assertThat(child.exitValue()).as(output).isZero();
+      assertThat(output)
+          .as("the child's sandbox runs on the outer k3s container")
+          .contains(AttachesToOuterSandbox.K3S + outer.state().containers().get("k3s"))
+          .contains("attaching to the running sandbox '" + OUTER + "'");
+      assertThat(engine.containers(OUTER))
+          .as("the outer sandbox outlives the build")
+          .hasSize(2)
+          .allMatch(c -> "running".equals(c.getState()));
+    } finally {
+      engine.down(OUTER, false, ProgressListener.NONE);
+    }
+  }
+}
