@@ -19,6 +19,7 @@ import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.k3s.Wiring;
 import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestFiles;
 import dev.sandbox.manifest.ManifestLoader;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.policy.PolicyPacks;
@@ -107,10 +108,11 @@ public final class SandboxEngine {
               .filter(c -> !"running".equals(c.getState()))
               .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
               .toList();
-      List<String> changed = stack.changedSince(state.get().stackParts());
-      if (stopped.isEmpty() && state.get().stackHash().equals(stack.hash())) {
+      List<String> changed = Stack.changes(parts(stack), state.get().stackParts());
+      if (stopped.isEmpty() && changed.isEmpty()) {
         listener.onEvent(
-            ProgressListener.Event.info(name, "reusing the running sandbox (stack unchanged)"));
+            ProgressListener.Event.info(
+                name, "reusing the running sandbox (stack and its files unchanged)"));
         return handle(state.get(), false);
       }
       if (stopped.isEmpty() && changed.stream().noneMatch(Stack.RECREATE_SECTIONS::contains)) {
@@ -120,9 +122,9 @@ public final class SandboxEngine {
           ProgressListener.Event.info(
               name,
               (stopped.isEmpty()
-                      ? "the stack changed (" + String.join(", ", changed) + ")"
+                      ? "changed since it started: " + String.join(", ", changed)
                       : "not all of its containers run (" + String.join(", ", stopped) + ")")
-                  + ": recreating the sandbox; data volumes are kept"));
+                  + " — recreating the sandbox; data volumes are kept"));
       down(name, true, listener);
     }
     ImageMap images = imageMap(stack);
@@ -244,7 +246,7 @@ public final class SandboxEngine {
         new SandboxState(
             name,
             stack.hash(),
-            stack.fingerprint(),
+            parts(stack),
             stack.source().map(Path::toString).orElse("embedded"),
             VERSION,
             Instant.now(),
@@ -280,6 +282,16 @@ public final class SandboxEngine {
     return sandbox;
   }
 
+  /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
+  private static Map<String, String> parts(Stack stack) {
+    Map<String, String> parts = new java.util.TreeMap<>(stack.fingerprint());
+    List<Path> files = new ArrayList<>(stack.manifests().paths());
+    files.addAll(stack.policies().custom());
+    files.addAll(stack.monitoring().rules());
+    parts.put("manifest-files", ManifestFiles.hash(files, stack.source().map(Path::getParent)));
+    return parts;
+  }
+
   /** Applies a changed stack to the running sandbox when no container needs to change. */
   private Sandbox applyChanged(
       DockerClient docker,
@@ -291,9 +303,9 @@ public final class SandboxEngine {
     listener.onEvent(
         ProgressListener.Event.info(
             stack.name(),
-            "the stack changed ("
+            "changed since it started: "
                 + String.join(", ", changed)
-                + "): applying it to the running sandbox"));
+                + " — applying to the running sandbox"));
     try (Sandbox sandbox = handle(state, false)) {
       deploy(
           docker,
@@ -305,7 +317,7 @@ public final class SandboxEngine {
           Set.of(),
           listener);
     }
-    SandboxState updated = state.withStack(stack);
+    SandboxState updated = state.withStack(stack, parts(stack));
     store.write(updated);
     return handle(updated, false);
   }

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param name the sandbox name
  * @param stackHash hash of the effective stack it was started from
- * @param stackParts {@link Stack#fingerprint()} of that stack, to tell what a changed stack changes
+ * @param stackParts {@link Stack#fingerprint()} of that stack plus a hash of the files it applies
+ *     ({@code manifest-files}), to tell what changed since
  * @param stackFile the stack file, or {@code embedded}
  * @param version the sandbox version that started it
  * @param createdAt when {@code up} finished
@@ -39,12 +40,15 @@ public record SandboxState(
     services = Map.copyOf(services);
   }
 
-  /** This state, recorded as running {@code stack} from now on (after an in-place change). */
-  public SandboxState withStack(Stack stack) {
+  /**
+   * This state, recorded as running {@code stack} (whose parts, files included, are {@code parts})
+   * from now on, after an in-place change.
+   */
+  public SandboxState withStack(Stack stack, Map<String, String> parts) {
     return new SandboxState(
         name,
         stack.hash(),
-        stack.fingerprint(),
+        parts,
         stack.source().map(Object::toString).orElse("embedded"),
         version,
         createdAt,

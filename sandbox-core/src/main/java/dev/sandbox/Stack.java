@@ -156,7 +156,12 @@ public record Stack(
 
   /** The parts whose fingerprint differs from {@code before} (all of them when it is empty). */
   public List<String> changedSince(Map<String, String> before) {
-    return fingerprint().entrySet().stream()
+    return changes(fingerprint(), before);
+  }
+
+  /** The keys of {@code now} whose value differs in {@code before}. */
+  public static List<String> changes(Map<String, String> now, Map<String, String> before) {
+    return now.entrySet().stream()
         .filter(e -> !e.getValue().equals(before.get(e.getKey())))
         .map(Map.Entry::getKey)
         .toList();

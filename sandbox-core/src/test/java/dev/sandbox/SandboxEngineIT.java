@@ -238,16 +238,11 @@ class SandboxEngineIT {
         execute(sandbox, "create table kept(v text)", "insert into kept values ('before down')");
       }
 
-      // manifests changed: applied in place, same containers
+      // a manifest file added (the stack file itself unchanged): applied in place
       Files.writeString(
           dir.resolve("k8s/b.yaml"), configMap.replace("first", "second").replace("b}", "c}"));
-      Stack manifestsChanged =
-          StackLoader.load(
-              Files.writeString(
-                  dir.resolve("sandbox.yaml"),
-                  Files.readString(dir.resolve("sandbox.yaml")).replace("2m", "3m")));
       events.clear();
-      try (Sandbox sandbox = engine.up(manifestsChanged, UpOptions.defaults(), events::add)) {
+      try (Sandbox sandbox = engine.up(first, UpOptions.defaults(), events::add)) {
         assertThat(sandbox.state().containers().get("k3s")).isEqualTo(k3sId);
         assertThat(sandbox.client().configMaps().withName("second").get()).isNotNull();
       }
@@ -255,7 +250,36 @@ class SandboxEngineIT {
           .anyMatch(
               e ->
                   e.message()
-                      .equals("the stack changed (readiness): applying it to the running sandbox"));
+                      .equals(
+                          "changed since it started: manifest-files — applying to the running"
+                              + " sandbox"));
+
+      // the readiness timeout changed: applied in place, same containers
+      Stack readinessChanged =
+          StackLoader.load(
+              Files.writeString(
+                  dir.resolve("sandbox.yaml"),
+                  Files.readString(dir.resolve("sandbox.yaml")).replace("2m", "3m")));
+      events.clear();
+      try (Sandbox sandbox = engine.up(readinessChanged, UpOptions.defaults(), events::add)) {
+        assertThat(sandbox.state().containers().get("k3s")).isEqualTo(k3sId);
+      }
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e.message()
+                      .equals(
+                          "changed since it started: readiness — applying to the running"
+                              + " sandbox"));
+
+      // nothing changed: reused
+      events.clear();
+      engine.up(readinessChanged, UpOptions.defaults(), events::add).close();
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e.message()
+                      .equals("reusing the running sandbox (stack and its files unchanged)"));
 
       // a service changed: recreated, the data volume kept
       Stack serviceChanged =
@@ -275,8 +299,8 @@ class SandboxEngineIT {
               e ->
                   e.message()
                       .equals(
-                          "the stack changed (rabbitmq): recreating the sandbox; data volumes are"
-                              + " kept"));
+                          "changed since it started: rabbitmq — recreating the sandbox; data"
+                              + " volumes are kept"));
 
       // down --keep-data, then up again: the row is still there
       engine.down("it-lifecycle", true, ProgressListener.NONE);

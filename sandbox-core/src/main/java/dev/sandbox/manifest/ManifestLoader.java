@@ -35,7 +35,7 @@ public final class ManifestLoader {
           "ValidatingAdmissionPolicyBinding",
           "MutatingAdmissionPolicy",
           "MutatingAdmissionPolicyBinding");
-  private static final Set<String> KUSTOMIZATION_FILES =
+  static final Set<String> KUSTOMIZATION_FILES =
       Set.of("kustomization.yaml", "kustomization.yml", "Kustomization");
 
   private final KubernetesSerialization serialization = new KubernetesSerialization();
