@@ -1,0 +1,72 @@
+package dev.sandbox.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code @WithCluster(reuse = true)} outside CI: the next build (another JVM) finds the sandbox the
+ * previous one left running, while the stack file is unchanged, and skips the start-up.
+ */
+class WithClusterReuseIT {
+
+  private static final String NAME = "it-junit-reuse";
+
+  record Build(String k3s, Duration took, String output) {}
+
+  private static Build build() throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                AttachesToOuterSandbox.class.getName(),
+                "reuse")
+            .redirectErrorStream(true);
+    builder.environment().remove("CI"); // reuse is a laptop feature: CI never reuses
+    builder.environment().remove("SANDBOX_NAME");
+    builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");
+    Instant start = Instant.now();
+    Process child = builder.start();
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    Duration took = Duration.between(start, Instant.now());
+    assertThat(child.exitValue()).as(output).isZero();
+    Matcher k3s = Pattern.compile(AttachesToOuterSandbox.K3S + "(\\w+)").matcher(output);
+    assertThat(k3s.find()).as(output).isTrue();
+    return new Build(k3s.group(1), took, output);
+  }
+
+  @Test
+  void the_next_build_reuses_the_sandbox_and_skips_the_start_up() throws Exception {
+    SandboxEngine engine =
+        new SandboxEngine(
+            SandboxConfig.fromEnvironment(System.getenv(), Settings.home()), Settings.stateRoot());
+    engine.down(NAME, false, ProgressListener.NONE); // a leftover of an interrupted run
+    try {
+      Build first = build();
+      assertThat(engine.containers(NAME))
+          .as("the first build left its sandbox running")
+          .isNotEmpty()
+          .allMatch(c -> "running".equals(c.getState()));
+
+      Build second = build();
+      assertThat(second.k3s()).isEqualTo(first.k3s());
+      assertThat(second.output()).contains("reusing the running sandbox");
+      assertThat(second.took()).isLessThan(first.took());
+    } finally {
+      engine.down(NAME, false, ProgressListener.NONE);
+    }
+    assertThat(engine.containers(NAME)).isEmpty();
+  }
+}
