@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One sandbox, as described by a stack file ({@code sandbox.yaml}, schema version 1) merged over
@@ -136,7 +137,8 @@ public record Stack(
             + "|"
             + rabbitmq.secret().name()
             + new TreeMap<>(rabbitmq.secret().keys()));
-    parts.put("manifests", manifests.paths() + "|" + manifests.excludeKinds());
+    // sorted copies: Set.copyOf and Map.copyOf iterate in an order that differs between JVMs
+    parts.put("manifests", manifests.paths() + "|" + new TreeSet<>(manifests.excludeKinds()));
     parts.put("images", images.toString());
     parts.put(
         "policies",
@@ -148,7 +150,7 @@ public record Stack(
             + "|"
             + policies.custom());
     parts.put("monitoring", monitoring.toString());
-    parts.put("image-map", imageMap.entries().toString());
+    parts.put("image-map", new TreeMap<>(imageMap.entries()).toString());
     parts.put("readiness", readiness.timeout().toString());
     parts.replaceAll((part, text) -> shortHash(text));
     return parts;
