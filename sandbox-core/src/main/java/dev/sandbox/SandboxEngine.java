@@ -279,7 +279,59 @@ public final class SandboxEngine {
         sandbox.client(),
         preloaded.keySet(),
         listener);
+    awaitPrometheusUrl(stack, state);
     return sandbox;
+  }
+
+  /**
+   * Waits until Prometheus answers on its published URL: the pod being ready is not enough, since
+   * kube-proxy programs the NodePort a moment later, and `up` promises a URL that works.
+   */
+  private static void awaitPrometheusUrl(Stack stack, SandboxState state) {
+    Map<String, String> details = state.services().get(MonitoringPack.SERVICE);
+    if (!stack.monitoring().enabled() || details == null) {
+      return;
+    }
+    java.net.URI ready = java.net.URI.create(details.get("url") + "/-/ready");
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    String last = "no answer";
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        int code =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(ready)
+                        .timeout(Duration.ofSeconds(2))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+        if (code == 200) {
+          return;
+        }
+        last = "HTTP " + code;
+      } catch (IOException e) {
+        last = e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException("Interrupted while waiting for Prometheus", e);
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException("Interrupted while waiting for Prometheus", e);
+      }
+    }
+    throw new SandboxException.ServiceStartup(
+        "Prometheus runs but does not answer on "
+            + ready
+            + " ("
+            + last
+            + "). Check `kubectl -n "
+            + MonitoringPack.NAMESPACE
+            + " get svc,pods` with the sandbox's kubeconfig.",
+        null);
   }
 
   /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
@@ -317,6 +369,7 @@ public final class SandboxEngine {
           Set.of(),
           listener);
     }
+    awaitPrometheusUrl(stack, state);
     SandboxState updated = state.withStack(stack, parts(stack));
     store.write(updated);
     return handle(updated, false);
