@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,47 @@ public final class Prometheus {
           new Alert(labels.getOrDefault("alertname", "?"), alert.path("state").asText(), labels));
     }
     return alerts;
+  }
+
+  /**
+   * Waits until {@code /-/ready} answers 200 on this URL.
+   *
+   * @throws SandboxException.ServiceStartup when it does not within {@code timeout}
+   */
+  void awaitReady(Duration timeout) {
+    URI ready = base.resolve("/-/ready");
+    Instant deadline = Instant.now().plus(timeout);
+    String last = "no answer";
+    try {
+      while (Instant.now().isBefore(deadline)) {
+        try {
+          int code =
+              http.send(
+                      HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode();
+          if (code == 200) {
+            return;
+          }
+          last = "HTTP " + code;
+        } catch (IOException e) {
+          last = e.getMessage();
+        }
+        Thread.sleep(250);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("Interrupted while waiting for Prometheus", e);
+    }
+    throw new SandboxException.ServiceStartup(
+        "Prometheus runs but does not answer on "
+            + ready
+            + " ("
+            + last
+            + "). Check `kubectl -n "
+            + dev.sandbox.monitoring.MonitoringPack.NAMESPACE
+            + " get svc,pods` with the sandbox's kubeconfig.",
+        null);
   }
 
   private JsonNode get(String path) {

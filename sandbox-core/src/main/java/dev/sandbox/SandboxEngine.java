@@ -108,7 +108,8 @@ public final class SandboxEngine {
               .filter(c -> !"running".equals(c.getState()))
               .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
               .toList();
-      List<String> changed = Stack.changes(parts(stack), state.get().stackParts());
+      Map<String, String> parts = parts(stack);
+      List<String> changed = Stack.changes(parts, state.get().stackParts());
       if (stopped.isEmpty() && changed.isEmpty()) {
         listener.onEvent(
             ProgressListener.Event.info(
@@ -116,7 +117,7 @@ public final class SandboxEngine {
         return handle(state.get(), false);
       }
       if (stopped.isEmpty() && changed.stream().noneMatch(Stack.RECREATE_SECTIONS::contains)) {
-        return applyChanged(docker, stack, state.get(), changed, options, listener);
+        return applyChanged(docker, stack, state.get(), parts, changed, options, listener);
       }
       listener.onEvent(
           ProgressListener.Event.info(
@@ -292,46 +293,7 @@ public final class SandboxEngine {
     if (!stack.monitoring().enabled() || details == null) {
       return;
     }
-    java.net.URI ready = java.net.URI.create(details.get("url") + "/-/ready");
-    java.net.http.HttpClient http =
-        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-    String last = "no answer";
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        int code =
-            http.send(
-                    java.net.http.HttpRequest.newBuilder(ready)
-                        .timeout(Duration.ofSeconds(2))
-                        .build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding())
-                .statusCode();
-        if (code == 200) {
-          return;
-        }
-        last = "HTTP " + code;
-      } catch (IOException e) {
-        last = e.getMessage();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while waiting for Prometheus", e);
-      }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while waiting for Prometheus", e);
-      }
-    }
-    throw new SandboxException.ServiceStartup(
-        "Prometheus runs but does not answer on "
-            + ready
-            + " ("
-            + last
-            + "). Check `kubectl -n "
-            + MonitoringPack.NAMESPACE
-            + " get svc,pods` with the sandbox's kubeconfig.",
-        null);
+    new Prometheus(java.net.URI.create(details.get("url"))).awaitReady(Duration.ofSeconds(60));
   }
 
   /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
@@ -349,6 +311,7 @@ public final class SandboxEngine {
       DockerClient docker,
       Stack stack,
       SandboxState state,
+      Map<String, String> parts,
       List<String> changed,
       UpOptions options,
       ProgressListener listener) {
@@ -370,7 +333,7 @@ public final class SandboxEngine {
           listener);
     }
     awaitPrometheusUrl(stack, state);
-    SandboxState updated = state.withStack(stack, parts(stack));
+    SandboxState updated = state.withStack(stack, parts);
     store.write(updated);
     return handle(updated, false);
   }

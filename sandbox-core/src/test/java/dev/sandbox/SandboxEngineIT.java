@@ -398,22 +398,8 @@ class SandboxEngineIT {
                 + ", document 2 (ConfigMap/Not_A_Valid_Name) was rejected by the API server:")
         .hasMessageContaining("Invalid value: \"Not_A_Valid_Name\"");
 
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of("dev.sandbox.name", "it-invalid"))
-                .exec())
-        .isEmpty();
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listVolumesCmd()
-                .withFilter("label", List.of("dev.sandbox.name=it-invalid"))
-                .exec()
-                .getVolumes())
-        .isNotEmpty();
+    assertThat(containers("it-invalid")).isEmpty();
+    assertThat(volumes("it-invalid")).isNotEmpty();
     engine().down("it-invalid", false, ProgressListener.NONE);
   }
 

@@ -32,13 +32,7 @@ class WithClusterAttachIT {
         StackLoader.load(Path.of("src/test/resources/it-stack.yaml").toAbsolutePath())
             .withName(OUTER);
     try (Sandbox outer = engine.up(stack, UpOptions.defaults(), ProgressListener.NONE)) {
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  AttachesToOuterSandbox.class.getName())
-              .redirectErrorStream(true);
+      ProcessBuilder builder = ChildJvm.of(AttachesToOuterSandbox.class);
       builder.environment().put("SANDBOX_NAME", OUTER);
       Process child = builder.start();
       String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,14 +28,7 @@ class WithClusterKillIT {
     assertThat(DockerClientFactory.instance().isDockerAvailable())
         .as("WithClusterKillIT needs a Docker engine")
         .isTrue();
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                HoldsASandbox.class.getName())
-            .redirectErrorStream(true)
-            .start();
+    Process child = ChildJvm.of(HoldsASandbox.class).start();
     StringBuffer output = new StringBuffer();
     CountDownLatch holding = new CountDownLatch(1);
     Thread reader =

@@ -6,7 +6,6 @@ import dev.sandbox.ProgressListener;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +24,7 @@ class WithClusterReuseIT {
   record Build(String k3s, Duration took, String output) {}
 
   private static Build build() throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                AttachesToOuterSandbox.class.getName(),
-                "reuse")
-            .redirectErrorStream(true);
+    ProcessBuilder builder = ChildJvm.of(AttachesToOuterSandbox.class, "reuse");
     builder.environment().remove("CI"); // reuse is a laptop feature: CI never reuses
     builder.environment().remove("SANDBOX_NAME");
     builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");

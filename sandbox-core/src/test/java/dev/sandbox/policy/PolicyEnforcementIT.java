@@ -15,6 +15,10 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentList;
@@ -314,17 +318,8 @@ class PolicyEnforcementIT {
         .withImage(busybox)
         .withImagePullPolicy("IfNotPresent")
         .withCommand("sleep", "3600")
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
-        .withNewResources()
-        .addToRequests("cpu", new Quantity("10m"))
-        .addToRequests("memory", new Quantity("16Mi"))
-        .addToLimits("memory", new Quantity("32Mi"))
-        .endResources()
+        .withSecurityContext(restrictedContainer())
+        .withResources(small())
         .withNewReadinessProbe()
         .withNewExec()
         .withCommand("true")
@@ -339,6 +334,25 @@ class PolicyEnforcementIT {
         .endSpec()
         .endTemplate()
         .endSpec()
+        .build();
+  }
+
+  /** What Pod Security "restricted" asks of a container (a fresh object: tests change them). */
+  private static SecurityContext restrictedContainer() {
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .build();
+  }
+
+  /** Requests and a memory limit, as the resources guardrail asks (a fresh object). */
+  private static ResourceRequirements small() {
+    return new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity("10m"))
+        .addToRequests("memory", new Quantity("16Mi"))
+        .addToLimits("memory", new Quantity("32Mi"))
         .build();
   }
 
@@ -375,17 +389,8 @@ class PolicyEnforcementIT {
         .withImage(busybox)
         .withImagePullPolicy("IfNotPresent")
         .withCommand("sh", "-c", "sleep 3; nc -w 3 orders-db 5432 </dev/null")
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
-        .withNewResources()
-        .addToRequests("cpu", new Quantity("10m"))
-        .addToRequests("memory", new Quantity("16Mi"))
-        .addToLimits("memory", new Quantity("32Mi"))
-        .endResources()
+        .withSecurityContext(restrictedContainer())
+        .withResources(small())
         .endContainer()
         .endSpec()
         .build();
