@@ -26,6 +26,7 @@ import dev.sandbox.policy.PolicyPacks;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.state.SandboxLock;
 import dev.sandbox.state.StateStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -69,6 +70,12 @@ public final class SandboxEngine {
   /** The version of this sandbox, written into container labels and state. */
   public static final String VERSION = readVersion();
 
+  /** How long {@code up} and {@code down} wait beyond the readiness timeout for another holder. */
+  private static final Duration LOCK_MARGIN = Duration.ofMinutes(2);
+
+  /** How long {@code down} waits for an {@code up} in flight before giving up. */
+  private static final Duration DOWN_WAIT = Duration.ofMinutes(10);
+
   private final SandboxConfig config;
   private final StateStore store;
 
@@ -88,45 +95,249 @@ public final class SandboxEngine {
 
   /** Starts the sandbox, or attaches to the running one when {@code options.reuse()} allows. */
   public Sandbox up(Stack stack, UpOptions options, ProgressListener listener) {
+    String name = stack.name();
+    try (SandboxLock lock =
+        store.lock(
+            name,
+            stack.readiness().timeout().plus(LOCK_MARGIN),
+            message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      return upLocked(stack, options, listener);
+    }
+  }
+
+  private Sandbox upLocked(Stack stack, UpOptions options, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
     String name = stack.name();
     List<Container> existing = DockerEngine.containers(docker, name);
     if (!existing.isEmpty()) {
       Optional<SandboxState> state = store.read(name);
-      if (!options.reuse() || state.isEmpty()) {
+      Optional<String> otherRoot =
+          existing.stream()
+              .map(c -> c.getLabels().get(Labels.STATE_ROOT))
+              .filter(root -> root != null && !root.equals(store.root().toString()))
+              .findFirst();
+      if (state.isEmpty() && otherRoot.isPresent()) {
         throw new SandboxException(
             "A sandbox named '"
                 + name
-                + "' already exists"
-                + (state.isEmpty() ? " (its state folder is missing)" : "")
-                + ". Run `sandbox down --name "
-                + name
-                + "` first, or choose another name with --name.");
+                + "' already runs on this Docker engine, started with the state folder "
+                + otherRoot.get()
+                + " (this command uses "
+                + store.root()
+                + "). Use that SANDBOX_HOME to reach it, or choose another name with --name.");
       }
-      List<String> stopped =
-          existing.stream()
-              .filter(c -> !"running".equals(c.getState()))
-              .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
-              .toList();
-      Map<String, String> parts = parts(stack);
-      List<String> changed = Stack.changes(parts, state.get().stackParts());
-      if (stopped.isEmpty() && changed.isEmpty()) {
+      if (state.isEmpty() || !state.get().isComplete()) {
+        // no process holds the lock (we do), so nobody is still starting it: a start was killed
         listener.onEvent(
             ProgressListener.Event.info(
-                name, "reusing the running sandbox (stack and its files unchanged)"));
-        return handle(state.get(), false);
+                name,
+                "found an interrupted start (containers without a finished state) — replacing it;"
+                    + " data volumes are kept"));
+        removeLocked(name, true, ProgressListener.NONE);
+      } else if (!options.reuse()) {
+        throw new SandboxException(
+            "A sandbox named '"
+                + name
+                + "' already exists. Run `sandbox down --name "
+                + name
+                + "` first, or choose another name with --name.");
+      } else {
+        Optional<Sandbox> reused = reuse(docker, stack, state.get(), existing, options, listener);
+        if (reused.isPresent()) {
+          return reused.get();
+        }
       }
-      if (stopped.isEmpty() && changed.stream().noneMatch(Stack.RECREATE_SECTIONS::contains)) {
-        return applyChanged(docker, stack, state.get(), parts, changed, options, listener);
-      }
+    }
+    return startFresh(docker, stack, options, listener);
+  }
+
+  /**
+   * The running sandbox brought up to date with {@code stack} — reused, changed in place, or with
+   * its dead service containers restarted — or empty when it has to be recreated (which this has
+   * then begun by removing it, keeping the data volumes).
+   */
+  private Optional<Sandbox> reuse(
+      DockerClient docker,
+      Stack stack,
+      SandboxState state,
+      List<Container> existing,
+      UpOptions options,
+      ProgressListener listener) {
+    String name = stack.name();
+    List<Container> stopped =
+        existing.stream().filter(c -> !"running".equals(c.getState())).toList();
+    List<String> stoppedNames =
+        stopped.stream()
+            .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
+            .toList();
+    Map<String, String> parts = parts(stack);
+    List<String> changed = Stack.changes(parts, state.stackParts());
+    boolean containersChange = changed.stream().anyMatch(Stack.RECREATE_SECTIONS::contains);
+    if (stopped.isEmpty() && changed.isEmpty()) {
+      listener.onEvent(
+          ProgressListener.Event.info(
+              name, "reusing the running sandbox (stack and its files unchanged)"));
+      return Optional.of(handle(state, false));
+    }
+    if (stopped.isEmpty() && !containersChange) {
+      return Optional.of(applyChanged(docker, stack, state, parts, changed, options, listener));
+    }
+    Set<String> servicesStopped = new LinkedHashSet<>();
+    stopped.forEach(c -> servicesStopped.add(c.getLabels().getOrDefault(Labels.COMPONENT, "?")));
+    boolean onlyServices =
+        !containersChange
+            && !servicesStopped.contains("k3s")
+            && services(stack).stream()
+                .map(BackingService::id)
+                .toList()
+                .containsAll(servicesStopped);
+    if (onlyServices) {
       listener.onEvent(
           ProgressListener.Event.info(
               name,
-              (stopped.isEmpty()
-                      ? "changed since it started: " + String.join(", ", changed)
-                      : "not all of its containers run (" + String.join(", ", stopped) + ")")
-                  + " — recreating the sandbox; data volumes are kept"));
-      down(name, true, listener);
+              "not all of its containers run ("
+                  + String.join(", ", stoppedNames)
+                  + ") — restarting only those, on the same ports and data volumes"));
+      SandboxState restarted = restartServices(docker, stack, state, servicesStopped, listener);
+      return Optional.of(applyChanged(docker, stack, restarted, parts, changed, options, listener));
+    }
+    listener.onEvent(
+        ProgressListener.Event.info(
+            name,
+            (stopped.isEmpty()
+                    ? "changed since it started: " + String.join(", ", changed)
+                    : "not all of its containers run (" + String.join(", ", stoppedNames) + ")")
+                + " — recreating the sandbox; data volumes are kept"));
+    removeLocked(name, true, listener);
+    return Optional.empty();
+  }
+
+  /**
+   * Replaces the named service containers (dead: killed, OOM, stopped) by new ones on the same
+   * network alias, data volume, credentials and host ports, so connection URLs handed out before
+   * stay valid; the cluster keeps running and is re-wired to the new addresses afterwards.
+   */
+  private SandboxState restartServices(
+      DockerClient docker,
+      Stack stack,
+      SandboxState state,
+      Set<String> components,
+      ProgressListener listener) {
+    ImageMap images = imageMap(stack);
+    Map<String, Credentials> credentials = store.credentials(stack.name());
+    Network network = SandboxNetwork.existing(docker, "sandbox-" + stack.name());
+    SandboxState current = state;
+    for (BackingService service : services(stack)) {
+      if (!components.contains(service.id())) {
+        continue;
+      }
+      String oldId = current.containers().get(service.id());
+      Map<Integer, Integer> pinned = new HashMap<>();
+      Map<String, String> oldDetails = current.services().get(service.id());
+      if (oldId != null) {
+        pinned.putAll(publishedPorts(docker, oldId));
+        try {
+          docker.removeContainerCmd(oldId).withForce(true).exec();
+        } catch (NotFoundException e) {
+          // already gone
+        }
+      }
+      String volume = volumeName(stack.name(), service.id());
+      GenericContainer<?> container =
+          service.container(
+              stack,
+              resolve(images, service.officialImage(stack)),
+              credentials.get(service.id()),
+              true);
+      configure(
+          container,
+          stack,
+          service.id(),
+          network,
+          service.publishedPorts(),
+          volume,
+          service.dataPath(),
+          pinned.isEmpty() ? hostPorts(oldDetails, service) : pinned);
+      container.withReuse(true);
+      startConcurrently(List.of(container), listener);
+      Map<Integer, Integer> ports = new HashMap<>();
+      service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
+      current =
+          current.withComponent(
+              service.id(),
+              container.getContainerId(),
+              service.hostDetails(stack, credentials.get(service.id()), ports));
+    }
+    store.write(current);
+    return current;
+  }
+
+  /** Host ports a container was created with, container port to host port. */
+  private static Map<Integer, Integer> publishedPorts(DockerClient docker, String containerId) {
+    Map<Integer, Integer> result = new HashMap<>();
+    try {
+      var bindings =
+          docker.inspectContainerCmd(containerId).exec().getHostConfig().getPortBindings();
+      if (bindings != null) {
+        bindings
+            .getBindings()
+            .forEach(
+                (exposed, hostBindings) -> {
+                  if (hostBindings != null) {
+                    for (Ports.Binding binding : hostBindings) {
+                      String spec = binding.getHostPortSpec();
+                      if (spec != null && spec.matches("\\d+")) {
+                        result.put(exposed.getPort(), Integer.parseInt(spec));
+                      }
+                    }
+                  }
+                });
+      }
+      var live = docker.inspectContainerCmd(containerId).exec().getNetworkSettings().getPorts();
+      if (live != null) {
+        live.getBindings()
+            .forEach(
+                (exposed, hostBindings) -> {
+                  if (hostBindings != null && hostBindings.length > 0) {
+                    String spec = hostBindings[0].getHostPortSpec();
+                    if (spec != null && spec.matches("\\d+")) {
+                      result.putIfAbsent(exposed.getPort(), Integer.parseInt(spec));
+                    }
+                  }
+                });
+      }
+    } catch (NotFoundException e) {
+      // gone: the state's details say which ports it had
+    }
+    return result;
+  }
+
+  /** Host ports recorded in the state's connection details, where the service records them. */
+  private static Map<Integer, Integer> hostPorts(
+      Map<String, String> details, BackingService service) {
+    Map<Integer, Integer> result = new HashMap<>();
+    if (details != null && service.publishedPorts().size() == 1) {
+      String port = details.get("port");
+      if (port != null && port.matches("\\d+")) {
+        result.put(service.publishedPorts().get(0), Integer.parseInt(port));
+      }
+    }
+    return result;
+  }
+
+  private static String volumeName(String sandbox, String service) {
+    return "sandbox-" + sandbox + "-" + service + "-data";
+  }
+
+  private Sandbox startFresh(
+      DockerClient docker, Stack stack, UpOptions options, ProgressListener listener) {
+    String name = stack.name();
+    if (options.persistent()
+        && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
+      throw new SandboxException(
+          "A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
+              + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
+              + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
     }
     ImageMap images = imageMap(stack);
     List<String> preloadable = preloadable(docker, stack, images);
@@ -136,14 +347,6 @@ public final class SandboxEngine {
       credentials.computeIfAbsent(service.id(), id -> Credentials.generate());
     }
     store.writeCredentials(name, credentials);
-
-    if (options.persistent()
-        && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
-      throw new SandboxException(
-          "A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
-              + " resource reaper leaves the containers running: set TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher"
-              + " does) or put testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
-    }
     // No container of this sandbox exists (checked above): a network left by a killed run is stale.
     DockerEngine.removeAll(docker, name, true);
     Network network =
@@ -152,6 +355,77 @@ public final class SandboxEngine {
             "sandbox-" + name,
             Labels.of(name, stack.hash(), VERSION, "network"),
             options.persistent());
+    Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
+    // volumes this start creates: removed again if it fails or is interrupted (kept ones hold data)
+    Set<String> createdVolumes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Thread onInterrupt =
+        new Thread(
+            () -> {
+              listener.onEvent(
+                  ProgressListener.Event.info(
+                      name, "interrupted — removing what this start created"));
+              abandon(docker, name, createdVolumes);
+            },
+            "sandbox-interrupted-up");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
+    try {
+      return start(
+          docker,
+          stack,
+          options,
+          listener,
+          images,
+          preloadable,
+          credentials,
+          services,
+          network,
+          createdVolumes);
+    } catch (RuntimeException e) {
+      if (!options.keepOnFailure()) {
+        listener.onEvent(
+            ProgressListener.Event.info(
+                name, "removing what was started (data volumes that held data are kept)"));
+        abandon(docker, name, createdVolumes);
+      }
+      throw e;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or about to: it cleans up
+      }
+    }
+  }
+
+  /**
+   * Removes what a failed or interrupted start made: its containers and network, the data volumes
+   * it created itself, and its state (credentials stay while a kept volume needs them).
+   */
+  private void abandon(DockerClient docker, String name, Set<String> createdVolumes) {
+    DockerEngine.removeAll(docker, name, true);
+    boolean keptVolumes = false;
+    for (var volume : DockerEngine.volumes(docker, name)) {
+      if (createdVolumes.contains(volume)) {
+        DockerEngine.removeVolume(docker, volume);
+      } else {
+        keptVolumes = true;
+      }
+    }
+    store.remove(name, keptVolumes);
+  }
+
+  private Sandbox start(
+      DockerClient docker,
+      Stack stack,
+      UpOptions options,
+      ProgressListener listener,
+      ImageMap images,
+      List<String> preloadable,
+      Map<String, Credentials> credentials,
+      List<BackingService> services,
+      Network network,
+      Set<String> createdVolumes) {
+    String name = stack.name();
     K3sContainer k3s = K3sNode.container(resolve(images, stack.k3s().image()));
     configure(
         k3s,
@@ -165,12 +439,16 @@ public final class SandboxEngine {
             K3sContainer.RANCHER_WEBHOOK_PORT,
             MonitoringPack.NODE_PORT),
         null,
-        null);
+        null,
+        Map.of());
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
-      String volume = "sandbox-" + stack.name() + "-" + service.id() + "-data";
-      boolean existingData =
-          !createVolume(docker, stack, volume, service.id(), options.persistent());
+      String volume = volumeName(stack.name(), service.id());
+      boolean created = createVolume(docker, stack, volume, service.id(), options.persistent());
+      if (created) {
+        createdVolumes.add(volume);
+      }
+      boolean existingData = !created;
       GenericContainer<?> container =
           service.container(
               stack,
@@ -184,7 +462,8 @@ public final class SandboxEngine {
           network,
           service.publishedPorts(),
           volume,
-          service.dataPath());
+          service.dataPath(),
+          Map.of());
       serviceContainers.put(service, container);
     }
 
@@ -203,12 +482,6 @@ public final class SandboxEngine {
           docker, stack, options, listener, credentials, k3s, serviceContainers, preload);
     } catch (RuntimeException e) {
       preload.cancel();
-      if (!options.keepOnFailure()) {
-        listener.onEvent(
-            ProgressListener.Event.info(name, "removing what was started (data volumes are kept)"));
-        DockerEngine.removeAll(docker, name, true);
-        store.remove(name, true);
-      }
       throw e;
     }
   }
@@ -254,7 +527,8 @@ public final class SandboxEngine {
             store.kubeconfig(name).toString(),
             apiPort,
             containerIds,
-            details);
+            details,
+            false);
     store.write(state, kubeconfig);
     Sandbox sandbox = handle(state, false);
     step(
@@ -281,7 +555,9 @@ public final class SandboxEngine {
         preloaded.keySet(),
         listener);
     awaitPrometheusUrl(stack, state);
-    return sandbox;
+    SandboxState complete = state.completed();
+    store.write(complete);
+    return handle(complete, false);
   }
 
   /**
@@ -559,6 +835,7 @@ public final class SandboxEngine {
 
   /** Containers and workloads of a sandbox. */
   public SandboxStatus status(String name) {
+    store.folder(name);
     List<Container> containers = DockerEngine.containers(DockerEngine.client(), name);
     if (containers.isEmpty()) {
       throw new SandboxException.NotFound(
@@ -601,7 +878,10 @@ public final class SandboxEngine {
           alerts.addAll(sandbox.prometheus().alerts());
         }
       } catch (RuntimeException e) {
-        clusterError = rootMessage(e);
+        clusterError =
+            "the Kubernetes API of the k3s container does not answer ("
+                + rootMessage(e)
+                + "). Run `sandbox logs k3s`; `sandbox up` recreates a dead node keeping the data.";
       }
     }
     return new SandboxStatus(name, components, workloads, alerts, clusterError);
@@ -609,6 +889,7 @@ public final class SandboxEngine {
 
   /** Containers of the sandbox, as Docker reports them. */
   public List<Container> containers(String name) {
+    store.folder(name);
     return DockerEngine.containers(DockerEngine.client(), name);
   }
 
@@ -619,6 +900,17 @@ public final class SandboxEngine {
    * @return what was removed
    */
   public List<String> down(String name, boolean keepData, ProgressListener listener) {
+    store.folder(name); // validates the name before anything is touched
+    try (SandboxLock lock =
+        store.lock(
+            name,
+            DOWN_WAIT,
+            message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      return removeLocked(name, keepData, listener);
+    }
+  }
+
+  private List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
     Instant start = Instant.now();
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
     List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
@@ -663,12 +955,9 @@ public final class SandboxEngine {
 
   private String resolve(ImageMap images, String official) {
     String image = images.apply(official);
-    if (config.offline() && !image.contains("@")) {
-      try {
-        DockerEngine.client().inspectImageCmd(image).exec();
-      } catch (NotFoundException e) {
-        throw SandboxPullPolicy.offlineFailure(image);
-      }
+    if (!image.contains("@")) {
+      // decided now, before any container starts, instead of inside a start that retries
+      SandboxPullPolicy.ensureLocal(image, config.offline());
     }
     return image;
   }
@@ -680,11 +969,15 @@ public final class SandboxEngine {
       Network network,
       List<Integer> ports,
       String volume,
-      String dataPath) {
+      String dataPath,
+      Map<Integer, Integer> pinnedHostPorts) {
+    Map<String, String> labels =
+        new HashMap<>(Labels.of(stack.name(), stack.hash(), VERSION, component));
+    labels.put(Labels.STATE_ROOT, store.root().toString());
     container
         .withNetwork(network)
         .withNetworkAliases(component)
-        .withLabels(Labels.of(stack.name(), stack.hash(), VERSION, component))
+        .withLabels(labels)
         .withStartupTimeout(stack.readiness().timeout())
         .withCreateContainerCmdModifier(
             cmd -> {
@@ -699,7 +992,14 @@ public final class SandboxEngine {
               }
               List<PortBinding> bindings =
                   exposed.stream()
-                      .map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p))
+                      .map(
+                          p ->
+                              new PortBinding(
+                                  pinnedHostPorts.containsKey(p.getPort())
+                                      ? Ports.Binding.bindIpAndPort(
+                                          "127.0.0.1", pinnedHostPorts.get(p.getPort()))
+                                      : Ports.Binding.bindIp("127.0.0.1"),
+                                  p))
                       .toList();
               cmd.withExposedPorts(new ArrayList<>(exposed));
               cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
@@ -876,6 +1176,9 @@ public final class SandboxEngine {
       collectImages(manifest.resource().getAdditionalProperties(), wanted, docker, images);
     }
     wanted.removeAll(loaded);
+    if (config.offline()) {
+      requireLocal(docker, manifests, wanted, loaded);
+    }
     for (String image : wanted) {
       step(
           listener,
@@ -885,6 +1188,56 @@ public final class SandboxEngine {
             Duration took = K3sNode.importImage(docker, nodeId, image);
             return "loaded " + image + " in " + took.toMillis() + " ms";
           });
+    }
+  }
+
+  /**
+   * Offline, a workload whose image is neither loaded nor in the local engine can only end in
+   * ImagePullBackOff after the readiness timeout: say so now, naming each image and its object.
+   */
+  private static void requireLocal(
+      DockerClient docker, List<Manifest> manifests, Set<String> wanted, Set<String> loaded) {
+    Map<String, String> missing = new LinkedHashMap<>();
+    for (Manifest manifest : manifests) {
+      Set<String> used = new LinkedHashSet<>();
+      allImages(manifest.resource().getAdditionalProperties(), used);
+      for (String image : used) {
+        if (!wanted.contains(image)
+            && !loaded.contains(image)
+            && !missing.containsKey(image)
+            && !presentLocally(docker, image)) {
+          missing.put(image, manifest.origin());
+        }
+      }
+    }
+    if (!missing.isEmpty()) {
+      StringBuilder text =
+          new StringBuilder(
+              "Offline, and these images of the manifests are not in the local Docker engine, so"
+                  + " their pods could never start:\n");
+      missing.forEach(
+          (image, origin) ->
+              text.append("  ").append(image).append("  (").append(origin).append(")\n"));
+      text.append(
+          "Build or load them (docker build / docker load), or map each to an image you have under"
+              + " image-map in sandbox.yaml or ~/.sandbox/config.yaml.");
+      throw new SandboxException.ImageUnavailable(
+          missing.keySet().iterator().next(), text.toString());
+    }
+  }
+
+  private static void allImages(Object node, Set<String> into) {
+    if (node instanceof Map<?, ?> map) {
+      map.forEach(
+          (key, value) -> {
+            if ("image".equals(key) && value instanceof String image && !image.isBlank()) {
+              into.add(image);
+            } else {
+              allImages(value, into);
+            }
+          });
+    } else if (node instanceof List<?> list) {
+      list.forEach(item -> allImages(item, into));
     }
   }
 

@@ -83,6 +83,22 @@ public class SandboxException extends RuntimeException {
     }
   }
 
+  /** A sandbox name that is not a DNS-1123 label (see {@link SandboxName}); nothing was touched. */
+  public static class InvalidName extends SandboxException {
+    public InvalidName(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Another process holds the sandbox (it is starting or being removed) for longer than allowed.
+   */
+  public static class Busy extends SandboxException {
+    public Busy(String message) {
+      super(message);
+    }
+  }
+
   /** No running sandbox carries the requested name. */
   public static class NotFound extends SandboxException {
     public NotFound(String message) {

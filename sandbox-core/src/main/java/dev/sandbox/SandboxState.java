@@ -20,6 +20,9 @@ import java.util.Map;
  * @param containers component to container id
  * @param services service id to connection details ({@code host}, {@code port}, {@code username},
  *     {@code password}, ...); secrets, never print them unless asked
+ * @param complete false while {@code up} is still deploying: a state left so by a killed process
+ *     marks an interrupted start, which the next {@code up} replaces; null (state of an older
+ *     version) counts as complete
  */
 public record SandboxState(
     String name,
@@ -31,13 +34,59 @@ public record SandboxState(
     String kubeconfig,
     int apiServerPort,
     Map<String, String> containers,
-    Map<String, Map<String, String>> services) {
+    Map<String, Map<String, String>> services,
+    Boolean complete) {
 
   public SandboxState {
     // state written by an older version has no fingerprint: every part then counts as changed
     stackParts = stackParts == null ? Map.of() : Map.copyOf(stackParts);
     containers = Map.copyOf(containers);
     services = Map.copyOf(services);
+    complete = complete == null || complete;
+  }
+
+  /** False for the state of a start that has not finished (or was killed before it did). */
+  public boolean isComplete() {
+    return complete;
+  }
+
+  /** This state, marked as a finished start. */
+  public SandboxState completed() {
+    return new SandboxState(
+        name,
+        stackHash,
+        stackParts,
+        stackFile,
+        version,
+        Instant.now(),
+        kubeconfig,
+        apiServerPort,
+        containers,
+        services,
+        true);
+  }
+
+  /** This state with one component's container and connection details replaced. */
+  public SandboxState withComponent(
+      String component, String containerId, Map<String, String> details) {
+    Map<String, String> ids = new java.util.LinkedHashMap<>(containers);
+    ids.put(component, containerId);
+    Map<String, Map<String, String>> all = new java.util.LinkedHashMap<>(services);
+    if (details != null) {
+      all.put(component, details);
+    }
+    return new SandboxState(
+        name,
+        stackHash,
+        stackParts,
+        stackFile,
+        version,
+        createdAt,
+        kubeconfig,
+        apiServerPort,
+        ids,
+        all,
+        complete);
   }
 
   /**
@@ -55,6 +104,7 @@ public record SandboxState(
         kubeconfig,
         apiServerPort,
         containers,
-        services);
+        services,
+        complete);
   }
 }

@@ -46,7 +46,7 @@ public record Stack(
     Readiness readiness) {
 
   public Stack {
-    Objects.requireNonNull(name, "name");
+    SandboxName.check(name, null);
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(hash, "hash");
     Objects.requireNonNull(k3s, "k3s");

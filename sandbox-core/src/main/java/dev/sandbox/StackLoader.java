@@ -143,13 +143,9 @@ public final class StackLoader {
     Map<String, YamlTree.Entry> top = new YamlTree.Entry("", node).mapping(TOP_LEVEL);
 
     String name = top.get("name").nonBlank("a name");
-    if (!DNS_LABEL.matcher(name).matches()) {
+    if (!SandboxName.isValid(name)) {
       throw top.get("name")
-          .error(
-              "'"
-                  + name
-                  + "' is not a valid name: use lower-case letters, digits and '-'"
-                  + " (at most 63, starting and ending with a letter or digit), for example 'orders'.");
+          .error("'" + name + "' is not a valid name: " + SandboxName.rule() + ".");
     }
 
     Map<String, YamlTree.Entry> k3s = top.get("k3s").mapping(List.of("version"));

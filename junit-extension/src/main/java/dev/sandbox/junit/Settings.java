@@ -40,9 +40,11 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
   /** The sandbox {@code sandbox exec} started for this process ({@code SANDBOX_NAME}), if any. */
   static java.util.Optional<String> outerSandbox() {
     String name = System.getenv("SANDBOX_NAME");
-    return name == null || name.isBlank()
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(name);
+    if (name == null || name.isBlank()) {
+      return java.util.Optional.empty();
+    }
+    // a bad name fails the class before any folder or container is touched
+    return java.util.Optional.of(dev.sandbox.SandboxName.check(name, "SANDBOX_NAME"));
   }
 
   static Path home() {

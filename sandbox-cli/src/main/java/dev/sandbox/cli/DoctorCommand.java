@@ -2,7 +2,9 @@ package dev.sandbox.cli;
 
 import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxException;
 import dev.sandbox.Stack;
+import dev.sandbox.docker.DockerEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
@@ -43,10 +45,12 @@ final class DoctorCommand implements Callable<Integer> {
     SandboxConfig config = env.config();
     Stack stack = env.stack(global);
     boolean docker = false;
+    String dockerProblem = null;
     try {
-      docker = DockerClientFactory.instance().isDockerAvailable();
-    } catch (RuntimeException e) {
-      docker = false;
+      DockerEngine.client();
+      docker = true;
+    } catch (SandboxException e) {
+      dockerProblem = e.getMessage();
     }
     if (docker) {
       var info = DockerClientFactory.instance().getInfo();
@@ -72,12 +76,7 @@ final class DoctorCommand implements Callable<Integer> {
           memory / (1 << 20) + " MiB for containers",
           "give Docker at least 4 GiB (k3s, PostgreSQL and RabbitMQ together use about 1.5 GiB)");
     } else {
-      check(
-          out,
-          false,
-          "Docker engine",
-          "not reachable",
-          "start Docker (`sudo systemctl start docker`, or `dockerd &`), or set DOCKER_HOST");
+      check(out, false, "Docker engine", "not reachable", dockerProblem);
     }
     try {
       FileStore store = Files.getFileStore(env.home());

@@ -2,6 +2,7 @@ package dev.sandbox.cli;
 
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
+import dev.sandbox.SandboxName;
 import dev.sandbox.Stack;
 import dev.sandbox.StackLoader;
 import java.nio.file.Path;
@@ -57,23 +58,26 @@ record Environment(Map<String, String> env, Path home, Path workingDirectory, bo
     return name.equals(stack.name()) ? stack : stack.withName(name);
   }
 
-  /** The sandbox name without parsing the stack when --name or SANDBOX_NAME says it. */
+  /**
+   * The sandbox name without parsing the stack when --name or SANDBOX_NAME says it; checked with
+   * {@link SandboxName} before anything uses it, since it becomes a folder and container names.
+   */
   String name(GlobalOptions options) {
-    if (options.name != null) {
-      return options.name;
-    }
-    String fromEnv = env.get("SANDBOX_NAME");
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return fromEnv;
-    }
-    return stack(options).name();
+    return explicitName(options).orElseGet(() -> stack(options).name());
   }
 
   private String name(GlobalOptions options, Stack stack) {
+    return explicitName(options).orElse(stack.name());
+  }
+
+  private java.util.Optional<String> explicitName(GlobalOptions options) {
     if (options.name != null) {
-      return options.name;
+      return java.util.Optional.of(SandboxName.check(options.name, "--name"));
     }
     String fromEnv = env.get("SANDBOX_NAME");
-    return fromEnv != null && !fromEnv.isBlank() ? fromEnv : stack.name();
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return java.util.Optional.of(SandboxName.check(fromEnv, "SANDBOX_NAME"));
+    }
+    return java.util.Optional.empty();
   }
 }

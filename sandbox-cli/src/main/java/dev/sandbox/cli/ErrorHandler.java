@@ -13,6 +13,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         || error instanceof SandboxException.ImageUnavailable) {
       return ExitCode.NOT_READY;
     }
+    if (error instanceof SandboxException.InvalidName) {
+      return ExitCode.USAGE;
+    }
     if (error instanceof SandboxException.NotFound) {
       return ExitCode.NOT_FOUND;
     }

@@ -33,6 +33,77 @@ class CliTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  Run run(Map<String, String> extraEnv, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    env.put("SANDBOX_HOME", dir.resolve("state").toString());
+    int code =
+        Cli.create(
+                new Environment(env, dir.resolve("home"), dir, false),
+                new PrintWriter(out, true),
+                new PrintWriter(err, true))
+            .execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Nested
+  @DisplayName("a sandbox name is never a path: nothing is read, written or deleted")
+  class NamesAreNotPaths {
+
+    @Test
+    void down_with_an_absolute_path_as_name_keeps_that_folder() throws IOException {
+      Path victim = Files.createDirectories(dir.resolve("some").resolve("dir"));
+      Files.writeString(victim.resolve("thesis.tex"), "years of work");
+
+      Run run = run("down", "--name", victim.toString());
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err())
+          .contains("--name: '" + victim + "' is not a valid sandbox name")
+          .doesNotContain("Nothing to remove");
+      assertThat(victim.resolve("thesis.tex")).hasContent("years of work");
+    }
+
+    @Test
+    void down_with_dot_dot_or_dot_keeps_the_home_and_every_other_sandbox() throws IOException {
+      Path other = Files.createDirectories(dir.resolve("state").resolve("other"));
+      Files.writeString(other.resolve("state.json"), "{}");
+      Files.createDirectories(dir.resolve("home"));
+      Files.writeString(dir.resolve("home").resolve(".bashrc"), "# mine");
+
+      for (String name : new String[] {"..", ".", "../home", "./other/.."}) {
+        Run run = run("down", "--name", name);
+        assertThat(run.code()).as(name).isEqualTo(2);
+        assertThat(run.err()).as(name).contains("is not a valid sandbox name");
+      }
+      assertThat(other.resolve("state.json")).hasContent("{}");
+      assertThat(dir.resolve("home").resolve(".bashrc")).hasContent("# mine");
+    }
+
+    @Test
+    void up_with_a_traversing_name_writes_nothing_anywhere() throws IOException {
+      Run run = run("up", "--name", "../x");
+
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.err()).contains("--name: '../x' is not a valid sandbox name");
+      assertThat(dir.resolve("x")).doesNotExist();
+      assertThat(dir.resolve("state")).doesNotExist();
+    }
+
+    @Test
+    void sandbox_name_from_the_environment_is_checked_the_same_way() {
+      for (String command : new String[] {"down", "status", "env", "up", "kubeconfig"}) {
+        Run run = run(Map.of("SANDBOX_NAME", "../../etc"), command);
+        assertThat(run.code()).as(command).isEqualTo(2);
+        assertThat(run.err())
+            .as(command)
+            .contains("SANDBOX_NAME: '../../etc' is not a valid sandbox name");
+      }
+      assertThat(dir.resolve("state")).doesNotExist();
+    }
+  }
+
   @Nested
   @DisplayName("help")
   class Help {

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Network;
 import dev.sandbox.SandboxException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,18 +22,74 @@ public final class DockerEngine {
 
   private DockerEngine() {}
 
-  /** The Docker client, or a {@link SandboxException.DockerUnavailable} saying what to do. */
+  /**
+   * The Docker client, or a {@link SandboxException.DockerUnavailable} saying what to do.
+   *
+   * <p>When {@code DOCKER_HOST} names an engine, that engine is the one used: Testcontainers would
+   * otherwise fall back to the default socket when it does not answer, and the sandbox would start
+   * on an engine the user did not choose.
+   */
   public static DockerClient client() {
+    String requested = System.getenv("DOCKER_HOST");
     try {
+      // resolve the engine before client(), which already starts the resource reaper on it
+      URI used = DockerClientFactory.instance().getTransportConfig().getDockerHost();
+      if (requested != null && !requested.isBlank() && !sameHost(requested, used)) {
+        throw new SandboxException.DockerUnavailable(
+            "DOCKER_HOST="
+                + requested
+                + " does not answer (the default engine "
+                + used
+                + " does, but it is not the one you named). Start the engine at "
+                + requested
+                + ", or unset DOCKER_HOST to use the default one, then run `sandbox doctor`.",
+            null);
+      }
       if (!DockerClientFactory.instance().isDockerAvailable()) {
-        throw unavailable(null);
+        throw unavailable(requested, null);
       }
       return DockerClientFactory.instance().client();
     } catch (SandboxException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw unavailable(e);
+      throw unavailable(requested, e);
     }
+  }
+
+  static boolean sameHost(String requested, URI used) {
+    try {
+      URI wanted = URI.create(requested.strip());
+      return normal(wanted).equals(normal(used));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static String normal(URI uri) {
+    String text = uri.normalize().toString();
+    text = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    return text.replace("://localhost", "://127.0.0.1");
+  }
+
+  static boolean isLoopback(String host) {
+    return host != null
+        && (host.equals("localhost")
+            || host.startsWith("127.")
+            || host.equals("::1")
+            || host.equals("[::1]"));
+  }
+
+  private static SandboxException.DockerUnavailable unavailable(String requested, Throwable cause) {
+    if (requested != null && !requested.isBlank()) {
+      return new SandboxException.DockerUnavailable(
+          "The Docker engine at DOCKER_HOST="
+              + requested
+              + " does not answer. Start it, or unset DOCKER_HOST to use the default one, then run"
+              + " `sandbox doctor`."
+              + (cause == null ? "" : " Cause: " + rootMessage(cause)),
+          cause);
+    }
+    return unavailable(cause);
   }
 
   private static SandboxException.DockerUnavailable unavailable(Throwable cause) {
@@ -58,6 +115,26 @@ public final class DockerEngine {
         .withShowAll(true)
         .withLabelFilter(Map.of(Labels.NAME, name))
         .exec();
+  }
+
+  /** Names of the volumes carrying the sandbox's name label. */
+  public static List<String> volumes(DockerClient client, String name) {
+    var volumes =
+        client
+            .listVolumesCmd()
+            .withFilter("label", List.of(Labels.selector(name)))
+            .exec()
+            .getVolumes();
+    return volumes == null ? List.of() : volumes.stream().map(v -> v.getName()).toList();
+  }
+
+  /** Removes one volume; gone already counts as removed. */
+  public static void removeVolume(DockerClient client, String volume) {
+    try {
+      client.removeVolumeCmd(volume).exec();
+    } catch (NotFoundException e) {
+      logger.debug("volume {} already gone", volume);
+    }
   }
 
   /** Removes every container, network and (unless {@code keepData}) volume of the sandbox. */

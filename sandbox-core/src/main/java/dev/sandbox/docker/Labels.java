@@ -16,6 +16,12 @@ public final class Labels {
   public static final String VERSION = "dev.sandbox.version";
   public static final String COMPONENT = "dev.sandbox.component";
 
+  /**
+   * The state folder root of the process that started the container: a sandbox of the same name
+   * from another {@code SANDBOX_HOME} is not mistaken for an interrupted start of this one.
+   */
+  public static final String STATE_ROOT = "dev.sandbox.state-root";
+
   private Labels() {}
 
   public static Map<String, String> of(

@@ -37,6 +37,12 @@ public final class SandboxNetwork implements Network {
     return new SandboxNetwork(docker, id, name);
   }
 
+  /** The network of a running sandbox, to attach a replacement container to. */
+  public static SandboxNetwork existing(DockerClient docker, String name) {
+    return new SandboxNetwork(
+        docker, docker.inspectNetworkCmd().withNetworkId(name).exec().getId(), name);
+  }
+
   public String name() {
     return name;
   }

@@ -3,6 +3,8 @@ package dev.sandbox.docker;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.ImagePullPolicy;
 import org.testcontainers.utility.DockerImageName;
@@ -16,6 +18,8 @@ import org.testcontainers.utility.DockerImageName;
  * instantiates it reflectively, hence it resolves the configuration from the environment itself.
  */
 public final class SandboxPullPolicy implements ImagePullPolicy {
+
+  private static final Duration PULL_TIMEOUT = Duration.ofMinutes(15);
 
   private final boolean offline;
 
@@ -37,7 +41,77 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
     if (offline) {
       throw offlineFailure(imageName.asCanonicalNameString());
     }
-    return true;
+    // One pull, done here: Testcontainers' own pull retries a failing registry for two minutes
+    // with a stack trace per attempt; with no registry in reach the engine answers at once.
+    pullOnce(imageName);
+    return false;
+  }
+
+  /**
+   * Makes sure {@code image} is in the local engine before anything starts: present, or pulled once
+   * (not when offline); otherwise an {@link SandboxException.ImageUnavailable} naming the image and
+   * the image-map fix.
+   */
+  public static void ensureLocal(String image, boolean offline) {
+    new SandboxPullPolicy(offline).shouldPull(DockerImageName.parse(image));
+  }
+
+  private static void pullOnce(DockerImageName imageName) {
+    String image = imageName.asCanonicalNameString();
+    try {
+      boolean done =
+          DockerClientFactory.lazyClient()
+              .pullImageCmd(imageName.getUnversionedPart())
+              .withTag(imageName.getVersionPart())
+              .start()
+              .awaitCompletion(PULL_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+      if (!done) {
+        throw unavailable(
+            image, "the pull did not finish within " + PULL_TIMEOUT.toMinutes() + " minutes");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable(image, "interrupted");
+    } catch (SandboxException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw unavailable(image, firstLine(e));
+    }
+    if (!presentLocally(imageName)) {
+      throw unavailable(image, "the engine reported no error, but the image is still missing");
+    }
+  }
+
+  /** The failure for an image that is missing locally and could not be pulled. */
+  static SandboxException.ImageUnavailable unavailable(String image, String why) {
+    return new SandboxException.ImageUnavailable(
+        image,
+        "Image "
+            + image
+            + " is not in the local Docker engine and could not be pulled ("
+            + why
+            + "). Without a registry, map it to an image you have: add 'image-map: {\""
+            + image
+            + "\": <local image>}' to sandbox.yaml or ~/.sandbox/config.yaml (README:"
+            + " Air-gapped use), or pull it through your mirror first.");
+  }
+
+  private static String firstLine(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message =
+        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    message = message.strip();
+    if (message.startsWith("Status ") && message.contains("\"message\":\"")) {
+      // docker-java wraps the engine's JSON answer: keep the engine's sentence
+      int start = message.indexOf("\"message\":\"") + 11;
+      int end = message.indexOf('"', start);
+      message = end > start ? message.substring(start, end) : message;
+    }
+    int newline = message.indexOf('\n');
+    return newline > 0 ? message.substring(0, newline) : message;
   }
 
   /** The failure for an image that is missing while offline. */

@@ -4,23 +4,31 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxName;
 import dev.sandbox.SandboxState;
 import dev.sandbox.service.Credentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * The state folder of each sandbox, {@code <root>/<name>/}: {@code state.json}, {@code kubeconfig}
  * and {@code credentials.json}, all readable by the owner only. Internal.
+ *
+ * <p>Every name is checked with {@link SandboxName} and every folder must resolve inside the root:
+ * a name is never a path. {@link #remove} deletes only the files this store writes, so a folder
+ * that holds anything else is left in place.
  */
 public final class StateStore {
 
@@ -34,12 +42,43 @@ public final class StateStore {
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** Files this store writes into a sandbox's folder; nothing else is ever deleted. */
+  private static final List<String> OWN_FILES =
+      List.of("state.json", "kubeconfig", "credentials.json");
+
   public StateStore(Path root) {
-    this.root = root;
+    this.root = root.toAbsolutePath().normalize();
   }
 
+  public Path root() {
+    return root;
+  }
+
+  /** The folder of sandbox {@code name}, which must be a valid name resolving inside the root. */
   public Path folder(String name) {
-    return root.resolve(name);
+    SandboxName.check(name, null);
+    Path folder = root.resolve(name).normalize();
+    if (!root.equals(folder.getParent())) {
+      throw new SandboxException.InvalidName(
+          "The state folder of '" + name + "' would be " + folder + ", outside " + root + ".");
+    }
+    if (Files.isSymbolicLink(folder)) {
+      throw new SandboxException(
+          folder
+              + " is a symbolic link; sandbox state folders are plain folders it creates itself."
+              + " Remove the link (nothing it points to is touched) and run the command again.");
+    }
+    return folder;
+  }
+
+  /**
+   * Takes the per-name lock that serialises {@code up} and {@code down} of one sandbox across
+   * processes, waiting up to {@code wait}; {@code onWait} hears once that another holder is being
+   * waited for.
+   */
+  public SandboxLock lock(String name, Duration wait, Consumer<String> onWait) {
+    folder(name);
+    return SandboxLock.acquire(root.resolve(".locks").resolve(name + ".lock"), name, wait, onWait);
   }
 
   public Path kubeconfig(String name) {
@@ -117,20 +156,34 @@ public final class StateStore {
    */
   public void remove(String name, boolean keepData) {
     Path folder = folder(name);
-    if (!Files.isDirectory(folder)) {
+    if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    try (Stream<Path> files = Files.walk(folder)) {
-      for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-        if (keepData
-            && (path.equals(folder) || path.getFileName().toString().equals("credentials.json"))) {
-          continue;
+    try {
+      for (String file : OWN_FILES) {
+        if (!(keepData && file.equals("credentials.json"))) {
+          Files.deleteIfExists(folder.resolve(file));
         }
-        Files.deleteIfExists(path);
+      }
+      // temporary files of an interrupted atomic write
+      try (Stream<Path> temps = Files.list(folder)) {
+        for (Path temp : temps.filter(StateStore::isOwnTemp).toList()) {
+          Files.deleteIfExists(temp);
+        }
+      }
+      try (Stream<Path> left = Files.list(folder)) {
+        if (left.findAny().isEmpty()) {
+          Files.delete(folder);
+        }
       }
     } catch (IOException e) {
       throw new SandboxException("Cannot remove " + folder + ": " + e.getMessage(), e);
     }
+  }
+
+  private static boolean isOwnTemp(Path path) {
+    String file = path.getFileName().toString();
+    return file.startsWith(".tmp") && file.endsWith(".tmp") && Files.isRegularFile(path);
   }
 
   private void writePrivate(Path file, String content) {
@@ -142,7 +195,7 @@ public final class StateStore {
           Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         }
       }
-      Path temp = Files.createTempFile(dir, ".tmp", null);
+      Path temp = Files.createTempFile(dir, ".tmp", ".tmp");
       if (POSIX) {
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
       }
