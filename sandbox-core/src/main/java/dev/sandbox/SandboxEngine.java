@@ -365,6 +365,12 @@ public final class SandboxEngine {
                   ProgressListener.Event.info(
                       name, "interrupted — removing what this start created"));
               abandon(docker, name, createdVolumes);
+              // a container whose create was in flight when the signal came appears a moment
+              // later: look again briefly (the JVM halts when this hook returns)
+              for (int i = 0; i < 6 && DockerEngine.containers(docker, name).isEmpty(); i++) {
+                sleepQuietly(Duration.ofMillis(500));
+              }
+              abandon(docker, name, createdVolumes);
             },
             "sandbox-interrupted-up");
     Runtime.getRuntime().addShutdownHook(onInterrupt);
@@ -394,6 +400,14 @@ public final class SandboxEngine {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or about to: it cleans up
       }
+    }
+  }
+
+  private static void sleepQuietly(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
