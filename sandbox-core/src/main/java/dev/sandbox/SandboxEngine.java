@@ -13,6 +13,7 @@ import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.docker.Labels;
 import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
+import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
@@ -48,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.Load;
@@ -109,107 +111,69 @@ public final class SandboxEngine {
     DockerClient docker = DockerEngine.client();
     String name = stack.name();
     List<Container> existing = DockerEngine.containers(docker, name);
-    if (!existing.isEmpty()) {
-      Optional<SandboxState> state = store.read(name);
-      Optional<String> otherRoot =
-          existing.stream()
-              .map(c -> c.getLabels().get(Labels.STATE_ROOT))
-              .filter(root -> root != null && !root.equals(store.root().toString()))
-              .findFirst();
-      if (state.isEmpty() && otherRoot.isPresent()) {
+    Optional<SandboxState> state = existing.isEmpty() ? Optional.empty() : store.read(name);
+    Map<String, String> parts = parts(stack);
+    UpPlan plan =
+        UpPlan.decide(
+            parts,
+            services(stack).stream().map(BackingService::id).collect(Collectors.toSet()),
+            options.reuse(),
+            new UpPlan.Observed(
+                existing.stream()
+                    .map(
+                        c ->
+                            new UpPlan.ContainerView(
+                                c.getLabels().getOrDefault(Labels.COMPONENT, "?"),
+                                c.getState(),
+                                c.getLabels().get(Labels.STATE_ROOT)))
+                    .toList(),
+                state.map(SandboxState::stackParts),
+                state.map(SandboxState::isComplete).orElse(false),
+                store.root().toString()));
+    switch (plan.action()) {
+      case FRESH:
+        break;
+      case REFUSE_FOREIGN:
         throw new SandboxException(
             "A sandbox named '"
                 + name
-                + "' already runs on this Docker engine, started with the state folder "
-                + otherRoot.get()
+                + "' already runs on this Docker engine, "
+                + plan.reason()
                 + " (this command uses "
                 + store.root()
                 + "). Use that SANDBOX_HOME to reach it, or choose another name with --name.");
-      }
-      if (state.isEmpty() || !state.get().isComplete()) {
-        // no process holds the lock (we do), so nobody is still starting it: a start was killed
-        listener.onEvent(
-            ProgressListener.Event.info(
-                name,
-                "found an interrupted start (containers without a finished state) — replacing it;"
-                    + " data volumes are kept"));
-        removeLocked(name, true, ProgressListener.NONE);
-      } else if (!options.reuse()) {
+      case REFUSE_EXISTS:
         throw new SandboxException(
             "A sandbox named '"
                 + name
                 + "' already exists. Run `sandbox down --name "
                 + name
                 + "` first, or choose another name with --name.");
-      } else {
-        Optional<Sandbox> reused = reuse(docker, stack, state.get(), existing, options, listener);
-        if (reused.isPresent()) {
-          return reused.get();
+      case REUSE:
+        listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
+        return handle(state.orElseThrow(), false);
+      case APPLY_IN_PLACE:
+        return applyChanged(docker, stack, state.orElseThrow(), parts, plan, options, listener);
+      case RESTART_SERVICES:
+        {
+          listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
+          SandboxState restarted =
+              restartServices(docker, stack, state.orElseThrow(), plan.deadServices(), listener);
+          return applyChanged(docker, stack, restarted, parts, plan, options, listener);
         }
-      }
+      case REPLACE_INTERRUPTED:
+      case RECREATE_KEEP_DATA:
+        listener.onEvent(
+            ProgressListener.Event.info(
+                name,
+                plan.reason()
+                    + (plan.action() == UpPlan.Action.REPLACE_INTERRUPTED
+                        ? " — replacing it; data volumes are kept"
+                        : "")));
+        removeLocked(name, true, ProgressListener.NONE);
+        break;
     }
     return startFresh(docker, stack, options, listener);
-  }
-
-  /**
-   * The running sandbox brought up to date with {@code stack} — reused, changed in place, or with
-   * its dead service containers restarted — or empty when it has to be recreated (which this has
-   * then begun by removing it, keeping the data volumes).
-   */
-  private Optional<Sandbox> reuse(
-      DockerClient docker,
-      Stack stack,
-      SandboxState state,
-      List<Container> existing,
-      UpOptions options,
-      ProgressListener listener) {
-    String name = stack.name();
-    List<Container> stopped =
-        existing.stream().filter(c -> !"running".equals(c.getState())).toList();
-    List<String> stoppedNames =
-        stopped.stream()
-            .map(c -> c.getLabels().getOrDefault(Labels.COMPONENT, "?") + " " + c.getState())
-            .toList();
-    Map<String, String> parts = parts(stack);
-    List<String> changed = Stack.changes(parts, state.stackParts());
-    boolean containersChange = changed.stream().anyMatch(Stack.RECREATE_SECTIONS::contains);
-    if (stopped.isEmpty() && changed.isEmpty()) {
-      listener.onEvent(
-          ProgressListener.Event.info(
-              name, "reusing the running sandbox (stack and its files unchanged)"));
-      return Optional.of(handle(state, false));
-    }
-    if (stopped.isEmpty() && !containersChange) {
-      return Optional.of(applyChanged(docker, stack, state, parts, changed, options, listener));
-    }
-    Set<String> servicesStopped = new LinkedHashSet<>();
-    stopped.forEach(c -> servicesStopped.add(c.getLabels().getOrDefault(Labels.COMPONENT, "?")));
-    boolean onlyServices =
-        !containersChange
-            && !servicesStopped.contains("k3s")
-            && services(stack).stream()
-                .map(BackingService::id)
-                .toList()
-                .containsAll(servicesStopped);
-    if (onlyServices) {
-      listener.onEvent(
-          ProgressListener.Event.info(
-              name,
-              "not all of its containers run ("
-                  + String.join(", ", stoppedNames)
-                  + ") — restarting only those, on the same ports and data volumes"));
-      SandboxState restarted = restartServices(docker, stack, state, servicesStopped, listener);
-      return Optional.of(applyChanged(docker, stack, restarted, parts, changed, options, listener));
-    }
-    listener.onEvent(
-        ProgressListener.Event.info(
-            name,
-            (stopped.isEmpty()
-                    ? "changed since it started: " + String.join(", ", changed)
-                    : "not all of its containers run (" + String.join(", ", stoppedNames) + ")")
-                + " — recreating the sandbox; data volumes are kept"));
-    removeLocked(name, true, listener);
-    return Optional.empty();
   }
 
   /**
@@ -602,15 +566,12 @@ public final class SandboxEngine {
       Stack stack,
       SandboxState state,
       Map<String, String> parts,
-      List<String> changed,
+      UpPlan plan,
       UpOptions options,
       ProgressListener listener) {
-    listener.onEvent(
-        ProgressListener.Event.info(
-            stack.name(),
-            "changed since it started: "
-                + String.join(", ", changed)
-                + " — applying to the running sandbox"));
+    if (plan.action() == UpPlan.Action.APPLY_IN_PLACE) {
+      listener.onEvent(ProgressListener.Event.info(stack.name(), plan.reason()));
+    }
     try (Sandbox sandbox = handle(state, false)) {
       deploy(
           docker,
