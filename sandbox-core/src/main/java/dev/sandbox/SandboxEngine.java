@@ -88,6 +88,7 @@ public final class SandboxEngine {
 
   /** Starts the sandbox, or attaches to the running one when {@code options.reuse()} allows. */
   public Sandbox up(Stack stack, UpOptions options, ProgressListener listener) {
+    dev.sandbox.manifest.Preflight.check(stack);
     DockerClient docker = DockerEngine.client();
     String name = stack.name();
     List<Container> existing = DockerEngine.containers(docker, name);
@@ -344,6 +345,7 @@ public final class SandboxEngine {
    * YAML.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
+    dev.sandbox.manifest.Preflight.check(stack);
     DockerClient docker = DockerEngine.client();
     SandboxState state = runningState(stack.name());
     List<ClusterBinding> bindings = bindings(docker, stack, state);
