@@ -97,6 +97,8 @@ public final class SandboxEngine {
 
   /** Starts the sandbox, or attaches to the running one when {@code options.reuse()} allows. */
   public Sandbox up(Stack stack, UpOptions options, ProgressListener listener) {
+    // everything the stack names is read and checked before anything is locked or started
+    dev.sandbox.manifest.Preflight.check(stack);
     String name = stack.name();
     try (SandboxLock lock =
         store.lock(
@@ -595,6 +597,7 @@ public final class SandboxEngine {
    * YAML.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
+    dev.sandbox.manifest.Preflight.check(stack);
     DockerClient docker = DockerEngine.client();
     SandboxState state = runningState(stack.name());
     List<ClusterBinding> bindings = bindings(docker, stack, state);

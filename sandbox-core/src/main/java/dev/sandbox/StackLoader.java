@@ -1,5 +1,6 @@
 package dev.sandbox;
 
+import dev.sandbox.manifest.YamlInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,9 @@ public final class StackLoader {
       Pattern.compile(
           "[a-z0-9]+([._/:-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?");
 
+  /** The longest {@code readiness.timeout} accepted. */
+  static final Duration MAX_TIMEOUT = Duration.ofHours(24);
+
   private StackLoader() {}
 
   /**
@@ -87,21 +91,19 @@ public final class StackLoader {
   /** Reads a stack file and merges it over the embedded default stack. */
   public static Stack load(Path file) {
     String label = file.toString();
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new StackFileException(
-          label,
-          0,
-          0,
-          "",
-          "cannot be read ("
-              + e.getClass().getSimpleName()
-              + ": "
-              + e.getMessage()
-              + "). Check the path given with -f/--file.");
-    }
+    String text =
+        YamlInput.read(
+            file,
+            YamlInput.STACK_FILE_LIMIT,
+            (line, column, problem) ->
+                new StackFileException(
+                    label,
+                    line,
+                    column,
+                    "",
+                    problem.equals("does not exist.")
+                        ? "cannot be read: it does not exist. Check the path given with -f/--file."
+                        : problem));
     Path base = file.toAbsolutePath().normalize().getParent();
     return parse(label, text, base, Optional.of(file.toAbsolutePath().normalize()));
   }
@@ -369,6 +371,10 @@ public final class StackLoader {
     for (YamlTree.Entry item : entry.sequence(what)) {
       String value = item.nonBlank("a path relative to the stack file");
       Path path = baseDir.resolve(value).normalize();
+      Optional<String> link = YamlInput.symlinkProblem(path);
+      if (Files.isSymbolicLink(path) && link.isPresent()) {
+        throw item.error("'" + value + "' " + link.get());
+      }
       if (!Files.exists(path)) {
         throw item.error(
             "'"
@@ -384,11 +390,11 @@ public final class StackLoader {
 
   private static Duration duration(YamlTree.Entry entry) {
     String value = entry.nonBlank("a duration such as 90s or 5m");
-    return Durations.parse(value)
-        .orElseThrow(
-            () ->
-                entry.error(
-                    "'" + value + "' is not a duration; expected for example 90s, 5m or 1h30m."));
+    Optional<String> problem = Durations.problem(value, MAX_TIMEOUT);
+    if (problem.isPresent()) {
+      throw entry.error("'" + value + "' " + problem.get());
+    }
+    return Durations.parse(value).orElseThrow();
   }
 
   private static String defaultText() {

@@ -1,5 +1,6 @@
 package dev.sandbox;
 
+import dev.sandbox.manifest.YamlInput;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -28,10 +29,14 @@ final class YamlTree {
 
   /** Composes one YAML document; syntax errors become {@link StackFileException}s. */
   static Optional<Node> compose(String label, String text) {
-    LoadSettings settings =
-        LoadSettings.builder().setLabel(label).setAllowDuplicateKeys(true).build();
+    String checked =
+        YamlInput.check(
+            text,
+            YamlInput.STACK_FILE_LIMIT,
+            (line, column, problem) -> new StackFileException(label, line, column, "", problem));
+    LoadSettings settings = YamlInput.settings(label, checked, true);
     try {
-      return new Compose(settings).composeString(text);
+      return new Compose(settings).composeString(checked);
     } catch (MarkedYamlEngineException e) {
       Mark mark = e.getProblemMark().or(e::getContextMark).orElse(null);
       String problem = e.getProblem() == null ? "invalid YAML" : e.getProblem();

@@ -376,8 +376,9 @@ class StackLoaderTest {
     void a_file_that_cannot_be_read_is_reported() {
       assertThatThrownBy(() -> StackLoader.load(dir.resolve("missing.yaml")))
           .isInstanceOf(StackFileException.class)
-          .hasMessageStartingWith(
-              dir.resolve("missing.yaml") + ": cannot be read (NoSuchFileException");
+          .hasMessage(
+              dir.resolve("missing.yaml")
+                  + ": cannot be read: it does not exist. Check the path given with -f/--file.");
     }
   }
 

@@ -5,7 +5,6 @@ import dev.sandbox.SandboxException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +15,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
@@ -111,17 +110,7 @@ public final class ManifestLoader {
   }
 
   private static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new SandboxException.ManifestApply(
-          "Cannot read manifest "
-              + file
-              + ": "
-              + e.getMessage()
-              + ". Check 'manifests.paths' in the stack file.",
-          e);
-    }
+    return YamlInput.read(file, YamlInput.FILE_LIMIT, Preflight.failure(file, ""));
   }
 
   /**
@@ -138,7 +127,7 @@ public final class ManifestLoader {
     int index = 0;
     try {
       for (Object document :
-          new Load(LoadSettings.builder().setLabel(source).build()).loadAllFromString(text)) {
+          new Load(YamlInput.settings(source, text, false)).loadAllFromString(text)) {
         int current = index++;
         if (document == null) {
           continue;
@@ -148,31 +137,48 @@ public final class ManifestLoader {
             || !map.containsKey("apiVersion")) {
           throw new SandboxException.ManifestApply(
               source
-                  + ", document "
+                  + ": document "
                   + (current + 1)
                   + ": not a Kubernetes object (it needs apiVersion and kind). Fix or remove it.",
               null);
         }
         if ("List".equals(map.get("kind")) && map.get("items") instanceof List<?> items) {
           for (Object item : items) {
-            result.add(
-                new Manifest(
-                    source,
-                    current,
-                    serialization.convertValue(item, GenericKubernetesResource.class)));
+            result.add(new Manifest(source, current, convert(source, current, item)));
           }
           continue;
         }
-        result.add(
-            new Manifest(
-                source, current, serialization.convertValue(map, GenericKubernetesResource.class)));
+        result.add(new Manifest(source, current, convert(source, current, map)));
       }
+    } catch (MarkedYamlEngineException e) {
+      // the failing document is the one after those read so far; documents count from 1
+      throw new SandboxException.ManifestApply(Preflight.syntaxError(source, index + 1, e), e);
     } catch (YamlEngineException e) {
       throw new SandboxException.ManifestApply(
-          source + ", document " + index + ": not valid YAML: " + e.getMessage().replace('\n', ' '),
+          source
+              + ": document "
+              + (index + 1)
+              + ": not valid YAML: "
+              + e.getMessage().replace('\n', ' '),
           e);
     }
     return result;
+  }
+
+  private GenericKubernetesResource convert(String source, int index, Object document) {
+    try {
+      return serialization.convertValue(document, GenericKubernetesResource.class);
+    } catch (IllegalArgumentException e) {
+      String reason = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw new SandboxException.ManifestApply(
+          source
+              + ": document "
+              + (index + 1)
+              + ": does not fit a Kubernetes object ("
+              + reason.replaceAll("\\(through reference chain.*", "").strip()
+              + "). Check the types of metadata fields.",
+          e);
+    }
   }
 
   /**

@@ -4,13 +4,13 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.Stack;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.manifest.YamlInput;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,7 +22,6 @@ import java.util.Map;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The monitoring pack: Prometheus in namespace {@code sandbox-monitoring} with the team's alerting
@@ -75,15 +74,15 @@ public final class MonitoringPack {
   static Map<String, String> rules(List<Path> files) {
     Map<String, String> data = new LinkedHashMap<>();
     for (Path file : files) {
-      String text;
-      try {
-        text = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new SandboxException(
-            "Cannot read rule file " + file + " (monitoring.rules): " + e.getMessage(), e);
-      }
+      String text =
+          YamlInput.read(
+              file,
+              YamlInput.FILE_LIMIT,
+              (line, column, problem) ->
+                  new SandboxException(file + ": " + problem + " (monitoring.rules)"));
       int index = 0;
-      for (Object document : new Load(LoadSettings.builder().build()).loadAllFromString(text)) {
+      for (Object document :
+          new Load(YamlInput.settings(file.toString(), text, false)).loadAllFromString(text)) {
         if (!(document instanceof Map<?, ?> map)) {
           continue;
         }
