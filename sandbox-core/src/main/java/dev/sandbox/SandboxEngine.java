@@ -49,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
@@ -74,6 +75,9 @@ public final class SandboxEngine {
 
   /** How long {@code up} and {@code down} wait beyond the readiness timeout for another holder. */
   private static final Duration LOCK_MARGIN = Duration.ofMinutes(2);
+
+  /** How long Ctrl-C waits for the container starts in flight to stop before cleaning up. */
+  private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(15);
 
   /** How long {@code down} waits for an {@code up} in flight before giving up. */
   private static final Duration DOWN_WAIT = Duration.ofMinutes(10);
@@ -324,19 +328,30 @@ public final class SandboxEngine {
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     // volumes this start creates: removed again if it fails or is interrupted (kept ones hold data)
     Set<String> createdVolumes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    ExecutorService pool = startPool();
     Thread onInterrupt =
         new Thread(
             () -> {
               listener.onEvent(
                   ProgressListener.Event.info(
                       name, "interrupted — removing what this start created"));
-              abandon(docker, name, createdVolumes);
-              // a container whose create was in flight when the signal came appears a moment
-              // later: look again briefly (the JVM halts when this hook returns)
-              for (int i = 0; i < 6 && DockerEngine.containers(docker, name).isEmpty(); i++) {
-                sleepQuietly(Duration.ofMillis(500));
+              // stop the starts first, so that no container is created after the clean-up
+              pool.shutdownNow();
+              try {
+                pool.awaitTermination(INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
               }
               abandon(docker, name, createdVolumes);
+              // a create the engine was still processing shows up a moment later: look again
+              // briefly (the JVM halts when this hook returns)
+              Instant until = Instant.now().plus(Duration.ofSeconds(3));
+              while (Instant.now().isBefore(until)) {
+                sleepQuietly(Duration.ofMillis(500));
+                if (!DockerEngine.containers(docker, name).isEmpty()) {
+                  abandon(docker, name, createdVolumes);
+                }
+              }
             },
             "sandbox-interrupted-up");
     Runtime.getRuntime().addShutdownHook(onInterrupt);
@@ -351,7 +366,8 @@ public final class SandboxEngine {
           credentials,
           services,
           network,
-          createdVolumes);
+          createdVolumes,
+          pool);
     } catch (RuntimeException e) {
       if (!options.keepOnFailure()) {
         listener.onEvent(
@@ -404,7 +420,8 @@ public final class SandboxEngine {
       Map<String, Credentials> credentials,
       List<BackingService> services,
       Network network,
-      Set<String> createdVolumes) {
+      Set<String> createdVolumes,
+      ExecutorService pool) {
     String name = stack.name();
     K3sContainer k3s = K3sNode.container(resolve(images, stack.k3s().image()));
     configure(
@@ -457,7 +474,7 @@ public final class SandboxEngine {
     ImagePreload preload =
         ImagePreload.start(docker, k3s::getContainerId, preloadable, stack.readiness().timeout());
     try {
-      startConcurrently(all, listener);
+      startConcurrently(all, listener, pool);
       return finishUp(
           docker, stack, options, listener, credentials, k3s, serviceContainers, preload);
     } catch (RuntimeException e) {
@@ -1016,14 +1033,20 @@ public final class SandboxEngine {
 
   private static void startConcurrently(
       List<GenericContainer<?>> containers, ProgressListener listener) {
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            containers.size(),
-            r -> {
-              Thread thread = new Thread(r, "sandbox-start");
-              thread.setDaemon(true);
-              return thread;
-            });
+    startConcurrently(containers, listener, startPool());
+  }
+
+  private static ExecutorService startPool() {
+    return Executors.newCachedThreadPool(
+        r -> {
+          Thread thread = new Thread(r, "sandbox-start");
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  private static void startConcurrently(
+      List<GenericContainer<?>> containers, ProgressListener listener, ExecutorService pool) {
     try {
       List<CompletableFuture<Void>> starts = new ArrayList<>();
       for (GenericContainer<?> container : containers) {
