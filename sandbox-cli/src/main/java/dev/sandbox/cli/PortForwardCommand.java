@@ -93,7 +93,8 @@ final class PortForwardCommand implements Callable<Integer> {
     if (protocol == null) {
       protocol = protocol(servicePort.getAppProtocol());
     }
-    if (protocol == null) {
+    boolean unnamed = servicePort.getName() == null || servicePort.getName().isEmpty();
+    if (protocol == null && unnamed) {
       protocol =
           switch (servicePort.getPort()) {
             case 80, 8080 -> "http";
