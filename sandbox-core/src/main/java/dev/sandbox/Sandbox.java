@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -109,14 +110,24 @@ public final class Sandbox implements AutoCloseable {
       String namespace, String service, int port, int localPort) {
     var svc = client().services().inNamespace(namespace).withName(service).get();
     if (svc == null) {
-      throw new SandboxException.NotFound(
+      List<String> others =
+          client().services().inNamespace(namespace).list().getItems().stream()
+              .map(other -> other.getMetadata().getName() + " " + ports(other))
+              .toList();
+      // a user error about the arguments, not a missing sandbox: plain SandboxException (exit 1)
+      throw new SandboxException(
           "Service "
               + namespace
               + "/"
               + service
               + " does not exist in sandbox '"
               + name()
-              + "'. Check the name and namespace (sandbox status lists the workloads).");
+              + "', so port "
+              + port
+              + " cannot be forwarded. "
+              + (others.isEmpty()
+                  ? "Namespace " + namespace + " has no Services; pass the namespace with -n."
+                  : "Services in " + namespace + ": " + String.join(", ", others) + "."));
     }
     var servicePort =
         svc.getSpec().getPorts().stream()
@@ -124,18 +135,16 @@ public final class Sandbox implements AutoCloseable {
             .findFirst()
             .orElseThrow(
                 () ->
-                    new SandboxException.NotFound(
+                    new SandboxException(
                         "Service "
                             + namespace
                             + "/"
                             + service
                             + " has no port "
                             + port
-                            + "; it has "
-                            + svc.getSpec().getPorts().stream()
-                                .map(p -> String.valueOf(p.getPort()))
-                                .toList()
-                            + "."));
+                            + "; its ports are "
+                            + ports(svc)
+                            + ". Forward one of those."));
     Map<String, String> selector = svc.getSpec().getSelector();
     if (selector == null || selector.isEmpty()) {
       throw new SandboxException(
@@ -189,6 +198,17 @@ public final class Sandbox implements AutoCloseable {
         .inNamespace(namespace)
         .withName(pod.getMetadata().getName())
         .portForward(targetPort, java.net.InetAddress.getLoopbackAddress(), localPort);
+  }
+
+  /** A Service's ports as {@code [8080/http, 9090/metrics]} (name only when it has one). */
+  static String ports(io.fabric8.kubernetes.api.model.Service service) {
+    return service.getSpec().getPorts().stream()
+        .map(
+            p ->
+                p.getPort()
+                    + (p.getName() == null || p.getName().isEmpty() ? "" : "/" + p.getName()))
+        .toList()
+        .toString();
   }
 
   /**

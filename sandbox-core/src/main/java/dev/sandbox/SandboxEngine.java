@@ -17,6 +17,7 @@ import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.k3s.Kustomize;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.k3s.Wiring;
 import dev.sandbox.manifest.Manifest;
@@ -645,7 +646,7 @@ public final class SandboxEngine {
         new ManifestLoader(
             stack.manifests().excludeKinds(),
             imageMap(stack),
-            dir -> kustomize(docker, nodeId, dir, stack));
+            dir -> Kustomize.render(docker, nodeId, dir, stack.source()));
     List<Manifest> manifests = new ArrayList<>();
     for (Manifest manifest : loader.load(paths)) {
       if (manifest.kind().equals("Namespace")) {
@@ -693,7 +694,9 @@ public final class SandboxEngine {
     ImageMap images = imageMap(stack);
     ManifestLoader loader =
         new ManifestLoader(
-            stack.manifests().excludeKinds(), images, dir -> kustomize(docker, nodeId, dir, stack));
+            stack.manifests().excludeKinds(),
+            images,
+            dir -> Kustomize.render(docker, nodeId, dir, stack.source()));
     List<Manifest> manifests =
         step(listener, "manifests", "reading", () -> loader.load(stack.manifests().paths()));
     List<Manifest> monitoring = MonitoringPack.manifests(stack, loader);
@@ -1303,27 +1306,6 @@ public final class SandboxEngine {
     } catch (NotFoundException e) {
       return false;
     }
-  }
-
-  /** Renders a kustomization with the kustomize built into k3s's kubectl. */
-  private static String kustomize(DockerClient docker, String nodeId, Path dir, Stack stack) {
-    // Overlays refer to bases above them: copy the stack file's whole folder so relative paths
-    // hold.
-    Path root = stack.source().map(Path::getParent).orElse(dir);
-    if (!dir.startsWith(root)) {
-      root = dir;
-    }
-    String target = "/tmp/sandbox-kustomize";
-    K3sNode.execResult(docker, nodeId, "rm", "-rf", target);
-    K3sNode.exec(docker, nodeId, "mkdir", "-p", target);
-    docker
-        .copyArchiveToContainerCmd(nodeId)
-        .withHostResource(root.toString())
-        .withDirChildrenOnly(true)
-        .withRemotePath(target)
-        .exec();
-    String inNode = target + "/" + root.relativize(dir).toString().replace('\\', '/');
-    return K3sNode.exec(docker, nodeId, "kubectl", "kustomize", inNode);
   }
 
   private static String kubeconfig(String yaml, String name, int port) {

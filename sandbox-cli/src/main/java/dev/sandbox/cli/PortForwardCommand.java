@@ -1,6 +1,7 @@
 package dev.sandbox.cli;
 
 import dev.sandbox.Sandbox;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -50,9 +51,22 @@ final class PortForwardCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       try (var forward = sandbox.portForward(namespace, service, port, localPort)) {
+        ServicePort servicePort =
+            sandbox
+                .client()
+                .services()
+                .inNamespace(namespace)
+                .withName(service)
+                .get()
+                .getSpec()
+                .getPorts()
+                .stream()
+                .filter(p -> p.getPort() == port)
+                .findFirst()
+                .orElseThrow();
         out.println(
-            "Forwarding http://127.0.0.1:"
-                + forward.getLocalPort()
+            "Forwarding "
+                + address(servicePort, forward.getLocalPort())
                 + " -> "
                 + namespace
                 + "/"
@@ -65,5 +79,42 @@ final class PortForwardCommand implements Callable<Integer> {
       }
     }
     return ExitCode.OK.code();
+  }
+
+  /**
+   * What to print for the local end: a URL only when the Service port says it speaks HTTP(S) — its
+   * name is {@code http}/{@code https} or starts with {@code http-}/{@code https-} (the Istio
+   * naming convention), its {@code appProtocol} is {@code http}/{@code https}, or it is 80/8080
+   * (http) or 443/8443 (https) — else {@code 127.0.0.1:PORT}, as for PostgreSQL or AMQP.
+   */
+  static String address(ServicePort servicePort, int localPort) {
+    String hostPort = "127.0.0.1:" + localPort;
+    String protocol = protocol(servicePort.getName());
+    if (protocol == null) {
+      protocol = protocol(servicePort.getAppProtocol());
+    }
+    boolean unnamed = servicePort.getName() == null || servicePort.getName().isEmpty();
+    if (protocol == null && unnamed) {
+      protocol =
+          switch (servicePort.getPort()) {
+            case 80, 8080 -> "http";
+            case 443, 8443 -> "https";
+            default -> null;
+          };
+    }
+    return protocol == null ? hostPort : protocol + "://" + hostPort;
+  }
+
+  private static String protocol(String name) {
+    if (name == null) {
+      return null;
+    }
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    for (String protocol : new String[] {"https", "http"}) {
+      if (lower.equals(protocol) || lower.startsWith(protocol + "-")) {
+        return protocol;
+      }
+    }
+    return null;
   }
 }

@@ -64,7 +64,14 @@ final class Progress implements ProgressListener, AutoCloseable {
       }
       case FAILED -> {
         running.remove(event.component());
-        finished(live ? "\u001b[31m✘\u001b[0m" : "  FAILED", event);
+        // the error itself is printed once, by ErrorHandler: here only its first line
+        clearLive();
+        line(
+            live ? "\u001b[31m✘\u001b[0m" : "  FAILED",
+            event.component(),
+            firstLine(event.message()),
+            event.elapsed());
+        redrawLocked();
       }
       case INFO -> {
         if (verbose || !event.component().equals("manifests")) {
@@ -74,6 +81,15 @@ final class Progress implements ProgressListener, AutoCloseable {
         }
       }
     }
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "failed";
+    }
+    String stripped = message.strip();
+    int newline = stripped.indexOf('\n');
+    return newline < 0 ? stripped : stripped.substring(0, newline).strip() + " (see below)";
   }
 
   private void finished(String mark, Event event) {

@@ -11,21 +11,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Server-side apply of ordered manifests with field manager {@code sandbox}; waits for CRDs to be
- * Established before anything that may use them, and collects every policy denial instead of
- * stopping at the first. Internal.
+ * Server-side apply of ordered manifests with field manager {@code sandbox}. Every object is
+ * checked first ({@link Precheck}: discovery and a server-side dry-run), so a batch with a bad
+ * object applies nothing; policy denials are collected, not reported one per run. Namespaces and
+ * CRDs go first, and the apply waits for CRDs to be Established before anything that may use them.
+ * Internal.
  */
 public final class Apply {
 
   public static final String FIELD_MANAGER = "sandbox";
-
-  /** How the API server words a denial by a ValidatingAdmissionPolicy. */
-  private static final Pattern POLICY_DENIAL =
-      Pattern.compile("ValidatingAdmissionPolicy '([^']+)' with binding '[^']*' denied request:");
 
   private Apply() {}
 
@@ -35,39 +31,37 @@ public final class Apply {
       boolean forceConflicts,
       Duration crdTimeout,
       ProgressListener listener) {
+    List<Manifest> ordered = foundationsFirst(manifests);
+    Precheck precheck = new Precheck(client, forceConflicts);
+    List<Manifest> deferred = new ArrayList<>();
+    precheck.check(ordered, deferred).throwIfAny("Nothing was applied.");
+    boolean foundationsApplied = false;
     List<SandboxException.PolicyViolations.Violation> violations = new ArrayList<>();
-    for (Manifest manifest : manifests) {
+    for (Manifest manifest : ordered) {
+      if (!foundationsApplied && !isFoundation(manifest)) {
+        foundationsApplied = true;
+        // custom resources of CRDs from this batch can only be dry-run now that those are served
+        precheck
+            .dryRun(deferred)
+            .throwIfAny(
+                "Only the Namespaces and CustomResourceDefinitions of these manifests were applied.");
+      }
       GenericKubernetesResource resource = manifest.resource();
       try {
         var op = client.resource(resource).fieldManager(FIELD_MANAGER);
         (forceConflicts ? op.forceConflicts() : op).serverSideApply();
       } catch (KubernetesClientException e) {
-        String reason =
-            e.getStatus() != null && e.getStatus().getMessage() != null
-                ? e.getStatus().getMessage()
-                : e.getMessage();
-        Matcher policy = POLICY_DENIAL.matcher(reason);
-        if (policy.find()) {
+        var denial = Precheck.denial(manifest, e);
+        if (denial.isPresent()) {
           // keep going: the user gets every violation at once, not one per run
-          violations.add(
-              new SandboxException.PolicyViolations.Violation(
-                  policy.group(1),
-                  manifest.displayName(),
-                  manifest.source(),
-                  reason.substring(policy.end()).strip()));
+          violations.add(denial.get());
           listener.onEvent(
               ProgressListener.Event.info(
-                  "policies", "denied " + manifest.displayName() + " (" + policy.group(1) + ")"));
+                  "policies",
+                  "denied " + manifest.displayName() + " (" + denial.get().policy() + ")"));
           continue;
         }
-        throw new SandboxException.ManifestApply(
-            manifest.origin()
-                + " was rejected by the API server: "
-                + reason
-                + (e.getCode() == 409
-                    ? " Another field manager owns these fields; re-run with --force-conflicts to take them over."
-                    : ""),
-            e);
+        throw new SandboxException.ManifestApply(Precheck.rejection(manifest, e), e);
       }
       listener.onEvent(
           ProgressListener.Event.info("manifests", "applied " + manifest.displayName()));
@@ -78,6 +72,22 @@ public final class Apply {
     if (!violations.isEmpty()) {
       throw new SandboxException.PolicyViolations(violations);
     }
+  }
+
+  /** Namespaces and CRDs before everything else, each group in its original order. */
+  static List<Manifest> foundationsFirst(List<Manifest> manifests) {
+    List<Manifest> ordered = new ArrayList<>();
+    manifests.stream().filter(m -> m.kind().equals("Namespace")).forEach(ordered::add);
+    manifests.stream()
+        .filter(m -> m.kind().equals("CustomResourceDefinition"))
+        .forEach(ordered::add);
+    manifests.stream().filter(m -> !isFoundation(m)).forEach(ordered::add);
+    return ordered;
+  }
+
+  private static boolean isFoundation(Manifest manifest) {
+    return manifest.kind().equals("Namespace")
+        || manifest.kind().equals("CustomResourceDefinition");
   }
 
   private static void awaitEstablished(

@@ -92,10 +92,20 @@ public final class Wiring {
     return objects;
   }
 
+  /** A namespace name the API server accepts: an RFC 1123 label. */
+  static boolean isNamespaceName(String name) {
+    return name.length() <= 63 && name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  }
+
   /** Applies the wiring of every binding into every namespace (creating missing namespaces). */
   public static void apply(
       KubernetesClient client, Collection<String> namespaces, Collection<ClusterBinding> bindings) {
     for (String namespace : namespaces) {
+      if (!isNamespaceName(namespace)) {
+        // not ours to report: the manifests' pre-check (Apply) rejects the objects naming it, with
+        // file, document and the API server's reason
+        continue;
+      }
       client
           .resource(
               new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())

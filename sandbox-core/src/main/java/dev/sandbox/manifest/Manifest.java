@@ -29,8 +29,20 @@ public record Manifest(String source, int index, GenericKubernetesResource resou
     return kind().toLowerCase() + "/" + (ns == null ? "" : ns + "/") + name();
   }
 
-  /** {@code file, document n (Kind/name)}, as used in error messages. */
+  /**
+   * {@code file, document n (Kind/name)} or {@code file, document n (Kind/namespace/name)}, as used
+   * in error messages; n is 1-based.
+   */
   public String origin() {
-    return source + ", document " + (index + 1) + " (" + kind() + "/" + name() + ")";
+    String ns = namespace();
+    return source
+        + ", document "
+        + (index + 1)
+        + " ("
+        + kind()
+        + "/"
+        + (ns == null ? "" : ns + "/")
+        + name()
+        + ")";
   }
 }

@@ -1,0 +1,320 @@
+package dev.sandbox.k3s;
+
+import dev.sandbox.SandboxException;
+import dev.sandbox.manifest.Manifest;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a batch of manifests against the cluster before any of it is applied: API discovery (is
+ * the apiVersion/kind served?) and a server-side dry-run of the apply, so one bad object fails the
+ * batch with every problem listed instead of leaving the objects before it applied. Objects whose
+ * CRD is part of the same batch cannot be dry-run yet; they are checked against that CRD here and
+ * dry-run once it is established ({@link #dryRun}). Internal.
+ */
+final class Precheck {
+
+  /** How the API server words a denial by a ValidatingAdmissionPolicy. */
+  static final Pattern POLICY_DENIAL =
+      Pattern.compile("ValidatingAdmissionPolicy '([^']+)' with binding '[^']*' denied request:");
+
+  private final KubernetesClient client;
+  private final boolean forceConflicts;
+  private final Map<String, Optional<APIResourceList>> discovery = new HashMap<>();
+  private final Map<String, Boolean> namespaces = new HashMap<>();
+
+  Precheck(KubernetesClient client, boolean forceConflicts) {
+    this.client = client;
+    this.forceConflicts = forceConflicts;
+  }
+
+  /** What the pre-check found; empty when the batch may be applied. */
+  record Findings(
+      List<String> problems, List<SandboxException.PolicyViolations.Violation> denials) {
+
+    boolean clean() {
+      return problems.isEmpty() && denials.isEmpty();
+    }
+
+    /**
+     * Throws the findings as one exception: policy denials alone keep their own table, anything
+     * else lists every problem and says what was (not) applied.
+     */
+    void throwIfAny(String applied) {
+      if (clean()) {
+        return;
+      }
+      if (problems.isEmpty()) {
+        throw new SandboxException.PolicyViolations(denials);
+      }
+      List<String> all = new ArrayList<>(problems);
+      for (var denial : denials) {
+        all.add(
+            denial.source()
+                + " ("
+                + denial.workload()
+                + ") was denied by policy "
+                + denial.policy()
+                + ": "
+                + denial.message());
+      }
+      throw new SandboxException.ManifestApply(message(all, applied), null);
+    }
+  }
+
+  static String message(List<String> problems, String applied) {
+    if (problems.size() == 1) {
+      return problems.get(0) + "\n" + applied;
+    }
+    return problems.size()
+        + " objects failed the pre-check against the cluster:\n  "
+        + String.join("\n  ", problems)
+        + "\n"
+        + applied;
+  }
+
+  /**
+   * Checks every object of the batch. Those whose CRD is in the batch are only checked against that
+   * CRD and returned in {@code deferred}, to be dry-run once it is established.
+   */
+  Findings check(List<Manifest> batch, List<Manifest> deferred) {
+    Map<String, Set<String>> batchCrds = crdVersions(batch);
+    Set<String> batchNamespaces = new LinkedHashSet<>();
+    batch.stream()
+        .filter(m -> m.kind().equals("Namespace"))
+        .forEach(m -> batchNamespaces.add(m.name()));
+    List<String> problems = new ArrayList<>();
+    List<SandboxException.PolicyViolations.Violation> denials = new ArrayList<>();
+    for (Manifest manifest : batch) {
+      String apiVersion = manifest.resource().getApiVersion();
+      Set<String> fromBatch = batchCrds.get(groupKind(apiVersion, manifest.kind()));
+      if (fromBatch != null) {
+        if (fromBatch.contains(apiVersion)) {
+          deferred.add(manifest);
+        } else {
+          problems.add(
+              notServed(manifest)
+                  + " (the CRD in the manifests serves "
+                  + String.join(", ", fromBatch)
+                  + ")");
+        }
+        continue;
+      }
+      Optional<APIResource> served = served(apiVersion, manifest.kind());
+      if (served.isEmpty()) {
+        problems.add(notServed(manifest) + ".");
+        continue;
+      }
+      if (Boolean.TRUE.equals(served.get().getNamespaced())) {
+        String namespace = namespaceOf(manifest);
+        if (!namespaceExists(namespace)) {
+          if (batchNamespaces.contains(namespace)) {
+            // cannot be dry-run before its Namespace exists; the Namespace itself is dry-run
+            continue;
+          }
+          problems.add(missingNamespace(manifest, namespace));
+          continue;
+        }
+      }
+      dryRun(manifest, problems, denials);
+    }
+    return new Findings(problems, denials);
+  }
+
+  /** Server-side dry-runs of objects checked earlier only against a CRD of their batch. */
+  Findings dryRun(List<Manifest> manifests) {
+    List<String> problems = new ArrayList<>();
+    List<SandboxException.PolicyViolations.Violation> denials = new ArrayList<>();
+    for (Manifest manifest : manifests) {
+      dryRun(manifest, problems, denials);
+    }
+    return new Findings(problems, denials);
+  }
+
+  private void dryRun(
+      Manifest manifest,
+      List<String> problems,
+      List<SandboxException.PolicyViolations.Violation> denials) {
+    try {
+      var op = client.resource(manifest.resource()).dryRun().fieldManager(Apply.FIELD_MANAGER);
+      (forceConflicts ? op.forceConflicts() : op).serverSideApply();
+    } catch (KubernetesClientException e) {
+      Optional<SandboxException.PolicyViolations.Violation> denial = denial(manifest, e);
+      if (denial.isPresent()) {
+        denials.add(denial.get());
+      } else {
+        problems.add(rejection(manifest, e));
+      }
+    }
+  }
+
+  /** The ValidatingAdmissionPolicy that denied the object, if that is why it was rejected. */
+  static Optional<SandboxException.PolicyViolations.Violation> denial(
+      Manifest manifest, KubernetesClientException e) {
+    String reason = reason(e);
+    Matcher policy = POLICY_DENIAL.matcher(reason);
+    if (!policy.find()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new SandboxException.PolicyViolations.Violation(
+            policy.group(1),
+            manifest.displayName(),
+            manifest.source(),
+            reason.substring(policy.end()).strip()));
+  }
+
+  /**
+   * {@code file, document n (Kind/ns/name) was rejected by the API server: reason}: the API
+   * server's own words (its Status message), never the request URL fabric8 puts around them.
+   */
+  static String rejection(Manifest manifest, KubernetesClientException e) {
+    return manifest.origin()
+        + " was rejected by the API server: "
+        + reason(e)
+        + (e.getCode() == 409
+            ? " Another field manager owns these fields; re-run with --force-conflicts to take them"
+                + " over."
+            : "");
+  }
+
+  /** The API server's reason, or the root cause when no Status came back (connection lost). */
+  static String reason(KubernetesClientException e) {
+    if (e.getStatus() != null
+        && e.getStatus().getMessage() != null
+        && !e.getStatus().getMessage().isBlank()) {
+      return e.getStatus().getMessage();
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e || root.getMessage() == null
+        ? String.valueOf(e.getMessage())
+        : root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  static String notServed(Manifest manifest) {
+    return manifest.origin()
+        + ": kind "
+        + manifest.kind()
+        + " ("
+        + manifest.resource().getApiVersion()
+        + ") is not served by the cluster: install its CRD first (add it to manifests), or list it"
+        + " under manifests.exclude-kinds";
+  }
+
+  private String missingNamespace(Manifest manifest, String namespace) {
+    try {
+      client
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+          .dryRun()
+          .create();
+    } catch (KubernetesClientException e) {
+      return manifest.origin() + " was rejected by the API server: " + reason(e);
+    }
+    return manifest.origin()
+        + ": namespace "
+        + namespace
+        + " does not exist. Add a Namespace manifest for it, or create it first.";
+  }
+
+  /**
+   * {@code group/kind} of every CRD in the batch, mapped to the apiVersions it serves: the custom
+   * resources of the same batch are valid once it is applied.
+   */
+  static Map<String, Set<String>> crdVersions(List<Manifest> batch) {
+    Map<String, Set<String>> result = new LinkedHashMap<>();
+    for (Manifest manifest : batch) {
+      if (!manifest.kind().equals("CustomResourceDefinition")
+          || !(manifest.resource().getAdditionalProperties().get("spec")
+              instanceof Map<?, ?> spec)) {
+        continue;
+      }
+      if (!(spec.get("group") instanceof String group)
+          || !(spec.get("names") instanceof Map<?, ?> names)
+          || !(names.get("kind") instanceof String kind)) {
+        continue;
+      }
+      Set<String> versions =
+          result.computeIfAbsent(group + "/" + kind, key -> new LinkedHashSet<>());
+      if (spec.get("versions") instanceof List<?> list) {
+        for (Object item : list) {
+          if (item instanceof Map<?, ?> version
+              && version.get("name") instanceof String name
+              && !Boolean.FALSE.equals(version.get("served"))) {
+            versions.add(group + "/" + name);
+          }
+        }
+      }
+    }
+    return result;
+  }
+
+  /** {@code group/kind}; the core group is empty. */
+  static String groupKind(String apiVersion, String kind) {
+    int slash = apiVersion == null ? -1 : apiVersion.indexOf('/');
+    return (slash < 0 ? "" : apiVersion.substring(0, slash)) + "/" + kind;
+  }
+
+  private Optional<APIResource> served(String apiVersion, String kind) {
+    Optional<APIResourceList> resources =
+        discovery.computeIfAbsent(apiVersion == null ? "" : apiVersion, this::discover);
+    return resources.flatMap(
+        list ->
+            list.getResources().stream()
+                // subresources (deployments/scale) carry their parent's kind
+                .filter(r -> kind.equals(r.getKind()) && !r.getName().contains("/"))
+                .findFirst());
+  }
+
+  private Optional<APIResourceList> discover(String apiVersion) {
+    if (apiVersion.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(client.getApiResources(apiVersion));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return Optional.empty();
+      }
+      throw new SandboxException.ManifestApply(
+          "API discovery of " + apiVersion + " failed: " + reason(e) + " Nothing was applied.", e);
+    }
+  }
+
+  private String namespaceOf(Manifest manifest) {
+    if (manifest.namespace() != null) {
+      return manifest.namespace();
+    }
+    // like kubectl: the client's namespace (the kubeconfig context's), else "default"
+    return client.getNamespace() != null ? client.getNamespace() : "default";
+  }
+
+  private boolean namespaceExists(String namespace) {
+    return namespaces.computeIfAbsent(
+        namespace,
+        ns -> {
+          try {
+            return client.namespaces().withName(ns).get() != null;
+          } catch (KubernetesClientException e) {
+            // an invalid name can make the lookup itself fail; the dry-run says why
+            return false;
+          }
+        });
+  }
+}
