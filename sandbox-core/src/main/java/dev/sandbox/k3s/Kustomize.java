@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import dev.sandbox.SandboxException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Renders a kustomization with the kustomize built into k3s's kubectl, so the host needs nothing
@@ -12,7 +13,10 @@ import java.util.Optional;
  */
 public final class Kustomize {
 
-  /** Where the node gets a copy of the user's folder. */
+  /**
+   * Where the node gets copies of the user's folder: one sub-folder per render, removed after, so
+   * that concurrent renders (parallel namespace-per-class test classes) never see each other's.
+   */
   static final String SCRATCH = "/tmp/sandbox-kustomize";
 
   private Kustomize() {}
@@ -28,23 +32,33 @@ public final class Kustomize {
       root = dir;
     }
     root = root.toAbsolutePath();
-    K3sNode.execResult(docker, nodeId, "rm", "-rf", SCRATCH);
-    K3sNode.exec(docker, nodeId, "mkdir", "-p", SCRATCH);
-    docker
-        .copyArchiveToContainerCmd(nodeId)
-        .withHostResource(root.toString())
-        .withDirChildrenOnly(true)
-        .withRemotePath(SCRATCH)
-        .exec();
-    String relative = root.relativize(dir.toAbsolutePath()).toString().replace('\\', '/');
-    String inNode = relative.isEmpty() ? SCRATCH : SCRATCH + "/" + relative;
-    K3sNode.Exec result = K3sNode.execResult(docker, nodeId, "kubectl", "kustomize", inNode);
-    if (result.exitCode() != 0) {
-      throw new SandboxException.ManifestApply(
-          failure(dir, root, (result.stderr().strip() + " " + result.stdout().strip()).strip()),
-          null);
+    String scratch = SCRATCH + "/" + UUID.randomUUID();
+    K3sNode.exec(docker, nodeId, "mkdir", "-p", scratch);
+    try {
+      docker
+          .copyArchiveToContainerCmd(nodeId)
+          .withHostResource(root.toString())
+          .withDirChildrenOnly(true)
+          .withRemotePath(scratch)
+          .exec();
+      String relative = root.relativize(dir.toAbsolutePath()).toString().replace('\\', '/');
+      String inNode = relative.isEmpty() ? scratch : scratch + "/" + relative;
+      K3sNode.Exec result = K3sNode.execResult(docker, nodeId, "kubectl", "kustomize", inNode);
+      if (result.exitCode() != 0) {
+        throw new SandboxException.ManifestApply(
+            failure(
+                dir,
+                root,
+                userPaths(
+                    (result.stderr().strip() + " " + result.stdout().strip()).strip(),
+                    scratch,
+                    root)),
+            null);
+      }
+      return result.stdout();
+    } finally {
+      K3sNode.execResult(docker, nodeId, "rm", "-rf", scratch);
     }
-    return result.stdout();
   }
 
   /** The message for a kustomization kustomize could not render, in the user's paths. */
@@ -60,9 +74,13 @@ public final class Kustomize {
 
   /** Replaces the node's scratch folder in kustomize's output with the folder it is a copy of. */
   static String userPaths(String output, Path root) {
+    return userPaths(output, SCRATCH, root);
+  }
+
+  private static String userPaths(String output, String scratch, Path root) {
     String local = root.toString();
     return output
-        .replace(SCRATCH + "/", local + root.getFileSystem().getSeparator())
-        .replace(SCRATCH, local);
+        .replace(scratch + "/", local + root.getFileSystem().getSeparator())
+        .replace(scratch, local);
   }
 }
