@@ -212,7 +212,7 @@ class FaultsIT {
     assertThat(outputs)
         .contains("is starting or removing 'it-fault-two'; waiting for it")
         .contains("reusing the running sandbox")
-        .doesNotContain("409", "Conflict", "Exception");
+        .doesNotContain("Status 409", "Conflict", "Exception");
     assertThat(containers("it-fault-two")).hasSize(3);
   }
 
