@@ -16,6 +16,10 @@ import java.util.Optional;
  */
 public final class Sandbox implements AutoCloseable {
 
+  /** Namespaces of the cluster itself, never the application's. */
+  public static final java.util.Set<String> SYSTEM_NAMESPACES =
+      java.util.Set.of("kube-system", "kube-public", "kube-node-lease");
+
   private final SandboxState state;
   private final String kubeconfigYaml;
   private final Path kubeconfigPath;
@@ -248,7 +252,7 @@ public final class Sandbox implements AutoCloseable {
    * namespace or, when empty, every application namespace.
    */
   public void writeDiagnostics(Path folder, Optional<String> namespace) {
-    Diagnostics.write(client(), namespace, folder);
+    dev.sandbox.inspect.Diagnostics.write(client(), namespace, folder);
   }
 
   @Override

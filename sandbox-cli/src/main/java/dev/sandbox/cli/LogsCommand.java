@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -31,7 +30,6 @@ import picocli.CommandLine.Spec;
     footer = {"  sandbox logs", "  sandbox logs orders-service -f", "  sandbox logs --since 5m"})
 final class LogsCommand implements Callable<Integer> {
 
-  private static final Set<String> SYSTEM = Set.of("kube-system", "kube-public", "kube-node-lease");
   private static final String[] COLOURS = {"36", "33", "35", "32", "34", "31"};
 
   @ParentCommand SandboxCommand parent;
@@ -91,7 +89,10 @@ final class LogsCommand implements Callable<Integer> {
       KubernetesClient client = sandbox.client();
       List<Pod> pods =
           client.pods().inAnyNamespace().list().getItems().stream()
-              .filter(p -> !SYSTEM.contains(p.getMetadata().getNamespace()) || workload != null)
+              .filter(
+                  p ->
+                      !Sandbox.SYSTEM_NAMESPACES.contains(p.getMetadata().getNamespace())
+                          || workload != null)
               .filter(p -> workload == null || p.getMetadata().getName().startsWith(workload))
               .toList();
       if (pods.isEmpty()) {

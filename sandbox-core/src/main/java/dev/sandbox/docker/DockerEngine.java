@@ -108,6 +108,16 @@ public final class DockerEngine {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
+  /** True when the local engine has {@code image} (the one check, used wherever it is asked). */
+  public static boolean hasImage(DockerClient client, String image) {
+    try {
+      client.inspectImageCmd(image).exec();
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
   /** Containers (running or not) carrying the sandbox's name label. */
   public static List<Container> containers(DockerClient client, String name) {
     return client

@@ -129,11 +129,7 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
   }
 
   static boolean presentLocally(DockerImageName imageName) {
-    try {
-      DockerClientFactory.lazyClient().inspectImageCmd(imageName.asCanonicalNameString()).exec();
-      return true;
-    } catch (com.github.dockerjava.api.exception.NotFoundException e) {
-      return false;
-    }
+    return DockerEngine.hasImage(
+        DockerClientFactory.lazyClient(), imageName.asCanonicalNameString());
   }
 }

@@ -1,5 +1,6 @@
-package dev.sandbox;
+package dev.sandbox.inspect;
 
+import dev.sandbox.Sandbox;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -14,16 +15,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /** Writes what helps explain a failed test: events, pod descriptions, last log lines. */
-final class Diagnostics {
-
-  private static final Set<String> SYSTEM = Set.of("kube-system", "kube-public", "kube-node-lease");
+public final class Diagnostics {
 
   private Diagnostics() {}
 
-  static void write(KubernetesClient client, Optional<String> namespace, Path folder) {
+  public static void write(KubernetesClient client, Optional<String> namespace, Path folder) {
     List<String> namespaces =
         namespace
             .map(List::of)
@@ -32,7 +30,7 @@ final class Diagnostics {
                     client.namespaces().list().getItems().stream()
                         .map(Namespace::getMetadata)
                         .map(m -> m.getName())
-                        .filter(n -> !SYSTEM.contains(n))
+                        .filter(n -> !Sandbox.SYSTEM_NAMESPACES.contains(n))
                         .toList());
     try {
       Files.createDirectories(folder.resolve("logs"));

@@ -1,25 +1,23 @@
-package dev.sandbox;
+package dev.sandbox.inspect;
 
+import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Lists the applications of a cluster (everything outside the system namespaces). */
-final class Workloads {
-
-  static final Set<String> SYSTEM_NAMESPACES =
-      Set.of("kube-system", "kube-public", "kube-node-lease");
+public final class Workloads {
 
   private Workloads() {}
 
-  static List<SandboxStatus.Workload> list(KubernetesClient client) {
+  public static List<SandboxStatus.Workload> list(KubernetesClient client) {
     List<SandboxStatus.Workload> result = new ArrayList<>();
     List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
     client.apps().deployments().inAnyNamespace().list().getItems().stream()
-        .filter(d -> !SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
+        .filter(d -> !Sandbox.SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
         .forEach(
             d ->
                 result.add(
@@ -34,7 +32,7 @@ final class Workloads {
                             d.getMetadata().getNamespace(),
                             d.getSpec().getSelector().getMatchLabels()))));
     client.apps().statefulSets().inAnyNamespace().list().getItems().stream()
-        .filter(s -> !SYSTEM_NAMESPACES.contains(s.getMetadata().getNamespace()))
+        .filter(s -> !Sandbox.SYSTEM_NAMESPACES.contains(s.getMetadata().getNamespace()))
         .forEach(
             s ->
                 result.add(
@@ -49,7 +47,7 @@ final class Workloads {
                             s.getMetadata().getNamespace(),
                             s.getSpec().getSelector().getMatchLabels()))));
     client.apps().daemonSets().inAnyNamespace().list().getItems().stream()
-        .filter(d -> !SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
+        .filter(d -> !Sandbox.SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
         .forEach(
             d ->
                 result.add(

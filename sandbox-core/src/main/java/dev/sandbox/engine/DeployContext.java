@@ -1,0 +1,71 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.ImageMap;
+import dev.sandbox.Stack;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.service.ClusterBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the steps of one deployment share: the running cluster and its services (given), and the
+ * objects the reading steps found (filled in as the deployment goes). Internal.
+ */
+final class DeployContext {
+
+  final DockerClient docker;
+  final Stack stack;
+  final ImageMap images;
+  final boolean offline;
+  final boolean forceConflicts;
+  final String nodeId;
+  final List<ClusterBinding> bindings;
+  final KubernetesClient client;
+
+  /** Images loaded while k3s started: not imported again. */
+  final Set<String> preloaded;
+
+  final ManifestLoader loader;
+
+  /** The application's objects, as read (and for a class namespace, moved into it). */
+  List<Manifest> manifests = new ArrayList<>();
+
+  /** The monitoring pack's objects, when the stack turns it on. */
+  List<Manifest> monitoring = new ArrayList<>();
+
+  /** Images the load step imported. */
+  final Set<String> loaded = new java.util.LinkedHashSet<>();
+
+  /** Namespaces to wire the services into; empty means those the manifests use. */
+  List<String> wireInto = List.of();
+
+  DeployContext(
+      DockerClient docker,
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      boolean forceConflicts,
+      String nodeId,
+      List<ClusterBinding> bindings,
+      KubernetesClient client,
+      Set<String> preloaded) {
+    this.docker = docker;
+    this.stack = stack;
+    this.images = images;
+    this.offline = offline;
+    this.forceConflicts = forceConflicts;
+    this.nodeId = nodeId;
+    this.bindings = List.copyOf(bindings);
+    this.client = client;
+    this.preloaded = Set.copyOf(preloaded);
+    this.loader =
+        new ManifestLoader(
+            stack.manifests().excludeKinds(),
+            images,
+            dir -> dev.sandbox.k3s.Kustomize.render(docker, nodeId, dir, stack.source()));
+  }
+}

@@ -1,0 +1,152 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.ImageMap;
+import dev.sandbox.ProgressListener;
+import dev.sandbox.SandboxException;
+import dev.sandbox.Stack;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.service.ClusterBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The deployment into a running cluster as an ordered list of {@link Step}s, run by one loop that
+ * reports progress and, on failure, says which step failed — the shape of kind's create actions.
+ * Internal.
+ *
+ * <pre>
+ * stack:     read → load images → wire services → policies → monitoring → apply → offline images → await
+ * namespace:         load images → wire services →                          apply → offline images → await
+ * </pre>
+ */
+public final class Deployment {
+
+  /** The whole stack, as {@code up}, {@code apply} and an in-place change deploy it. */
+  static final List<Step> STACK =
+      List.of(
+          new ReadManifests(),
+          new LoadImages(),
+          new WireServices(),
+          new InstallPolicies(),
+          new InstallMonitoring(),
+          new ApplyManifests(),
+          new OfflineImages(),
+          new AwaitWorkloads());
+
+  /** Given manifests into one namespace (a test class's own): no reading, no packs. */
+  static final List<Step> NAMESPACE =
+      List.of(
+          new LoadImages(),
+          new WireServices(),
+          new ApplyManifests(),
+          new OfflineImages(),
+          new AwaitWorkloads());
+
+  private Deployment() {}
+
+  /**
+   * The running cluster a deployment goes into.
+   *
+   * @param docker the engine the node runs on
+   * @param nodeId the k3s container (images load into it, kustomize renders in it)
+   * @param bindings how the cluster reaches the backing services
+   * @param client a client of the cluster
+   */
+  public record Cluster(
+      DockerClient docker, String nodeId, List<ClusterBinding> bindings, KubernetesClient client) {}
+
+  /** Deploys the whole stack; {@code preloaded} images are not imported again. */
+  public static void stack(
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      boolean forceConflicts,
+      Cluster cluster,
+      Set<String> preloaded,
+      ProgressListener listener) {
+    run(STACK, context(stack, images, offline, forceConflicts, cluster, preloaded), listener);
+  }
+
+  /**
+   * Deploys the objects of {@code paths} into one namespace (created, with the services wired into
+   * it), overriding the namespace of every namespaced object; Namespace objects are left out. For
+   * test classes that own a namespace.
+   */
+  public static void intoNamespace(
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      Cluster cluster,
+      String namespace,
+      List<Path> paths,
+      ProgressListener listener) {
+    DeployContext context = context(stack, images, offline, false, cluster, Set.of());
+    List<Manifest> manifests = new ArrayList<>();
+    for (Manifest manifest : context.loader.load(paths)) {
+      if (!manifest.kind().equals("Namespace")) {
+        manifest.resource().getMetadata().setNamespace(namespace);
+        manifests.add(manifest);
+      }
+    }
+    context.manifests = manifests;
+    context.wireInto = List.of(namespace);
+    run(NAMESPACE, context, listener);
+  }
+
+  private static DeployContext context(
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      boolean forceConflicts,
+      Cluster cluster,
+      Set<String> preloaded) {
+    return new DeployContext(
+        cluster.docker(),
+        stack,
+        images,
+        offline,
+        forceConflicts,
+        cluster.nodeId(),
+        cluster.bindings(),
+        cluster.client(),
+        preloaded);
+  }
+
+  static void run(List<Step> steps, DeployContext context, ProgressListener listener) {
+    for (Step step : steps) {
+      if (!step.appliesTo(context)) {
+        continue;
+      }
+      String what = step.describe(context);
+      Instant begin = Instant.now();
+      if (what != null) {
+        listener.onEvent(ProgressListener.Event.started(step.name(), what));
+      }
+      try {
+        String result = step.run(context, listener);
+        if (what != null) {
+          listener.onEvent(
+              ProgressListener.Event.done(
+                  step.name(), result, Duration.between(begin, Instant.now())));
+        }
+      } catch (SandboxException e) {
+        listener.onEvent(
+            ProgressListener.Event.failed(
+                step.name(), Errors.rootMessage(e), Duration.between(begin, Instant.now())));
+        throw e;
+      } catch (RuntimeException e) {
+        listener.onEvent(
+            ProgressListener.Event.failed(
+                step.name(), Errors.rootMessage(e), Duration.between(begin, Instant.now())));
+        throw new SandboxException(
+            "The " + step.name() + " step failed: " + Errors.rootMessage(e), e);
+      }
+    }
+  }
+}

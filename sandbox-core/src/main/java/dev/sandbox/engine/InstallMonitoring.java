@@ -1,0 +1,35 @@
+package dev.sandbox.engine;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.k3s.Apply;
+import dev.sandbox.monitoring.MonitoringPack;
+
+/** Applies the monitoring pack (Prometheus and the team's alerting rules) when it is on. */
+final class InstallMonitoring implements Step {
+
+  @Override
+  public String name() {
+    return "monitoring";
+  }
+
+  @Override
+  public boolean appliesTo(DeployContext context) {
+    return !context.monitoring.isEmpty();
+  }
+
+  @Override
+  public String describe(DeployContext context) {
+    return "Prometheus in " + MonitoringPack.NAMESPACE;
+  }
+
+  @Override
+  public String run(DeployContext context, ProgressListener listener) {
+    Apply.apply(
+        context.client,
+        context.monitoring,
+        true,
+        context.stack.readiness().timeout(),
+        ProgressListener.NONE);
+    return "Prometheus applied (" + context.stack.monitoring().rules().size() + " rule file(s))";
+  }
+}

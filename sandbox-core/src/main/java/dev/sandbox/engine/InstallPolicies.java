@@ -1,0 +1,56 @@
+package dev.sandbox.engine;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.Stack;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.policy.PolicyPacks;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Installs the platform's policy packs (Pod Security labels, NetworkPolicies, admission guardrails)
+ * and the team's own policies on the application's namespaces, and waits until the guardrails are
+ * in force.
+ */
+final class InstallPolicies implements Step {
+
+  private static final Duration GUARDRAILS_ACTIVE = Duration.ofSeconds(60);
+
+  @Override
+  public String name() {
+    return "policies";
+  }
+
+  @Override
+  public boolean appliesTo(DeployContext context) {
+    Stack.Policies policies = context.stack.policies();
+    return !policies.packs().isEmpty() || !policies.custom().isEmpty();
+  }
+
+  @Override
+  public String describe(DeployContext context) {
+    Stack.Policies policies = context.stack.policies();
+    return String.join(", ", policies.packs())
+        + (policies.custom().isEmpty() ? "" : " + the team's own");
+  }
+
+  @Override
+  public String run(DeployContext context, ProgressListener listener) {
+    Stack stack = context.stack;
+    Set<String> namespaces = WireServices.Namespaces.of(context.manifests);
+    List<Manifest> packs = PolicyPacks.manifests(stack, namespaces, context.loader);
+    PolicyPacks.labelNamespaces(context.client, stack, namespaces);
+    PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
+    PolicyPacks.awaitGuardrails(context.client, stack, GUARDRAILS_ACTIVE);
+    Stack.Policies policies = stack.policies();
+    return packs.size()
+        + " policy object(s); Pod Security "
+        + (policies.packs().contains("pod-security")
+            ? policies.podSecurity().level() + " (" + policies.podSecurity().mode() + ")"
+            : "off")
+        + (namespaces.isEmpty()
+            ? " (no application namespace yet)"
+            : " on " + String.join(", ", namespaces));
+  }
+}

@@ -1,0 +1,77 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.ImageMap;
+import dev.sandbox.ProgressListener;
+import dev.sandbox.docker.DockerEngine;
+import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.manifest.Manifest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads into the node the stack's images and the local images the manifests reach through the image
+ * map (so mapped pods need no registry), each once: what was loaded while k3s started is not
+ * imported again. Offline, an image no pod could ever get fails here, naming its object.
+ */
+final class LoadImages implements Step {
+
+  @Override
+  public String name() {
+    return "images";
+  }
+
+  @Override
+  public String describe(DeployContext context) {
+    return null; // one line per image
+  }
+
+  @Override
+  public String run(DeployContext context, ProgressListener listener) {
+    List<Manifest> all = new ArrayList<>(context.manifests);
+    all.addAll(context.monitoring);
+    Set<String> wanted = new LinkedHashSet<>();
+    context.stack.images().forEach(image -> wanted.add(context.images.apply(image)));
+    for (Manifest manifest : all) {
+      mapped(manifest.resource().getAdditionalProperties(), wanted, context.docker, context.images);
+    }
+    wanted.removeAll(context.preloaded);
+    context.loaded.addAll(wanted);
+    for (String image : wanted) {
+      Instant begin = Instant.now();
+      listener.onEvent(ProgressListener.Event.started(name(), "loading " + image));
+      Duration took = K3sNode.importImage(context.docker, context.nodeId, image);
+      listener.onEvent(
+          ProgressListener.Event.done(
+              name(),
+              "loaded " + image + " in " + took.toMillis() + " ms",
+              Duration.between(begin, Instant.now())));
+    }
+    return wanted.size() + " image(s) loaded";
+  }
+
+  /** Images of the manifests that the image map points at and the local engine has. */
+  private static void mapped(Object node, Set<String> into, DockerClient docker, ImageMap images) {
+    if (node instanceof Map<?, ?> map) {
+      map.forEach(
+          (key, value) -> {
+            if ("image".equals(key)
+                && value instanceof String image
+                && !into.contains(image)
+                && images.entries().containsValue(image)
+                && DockerEngine.hasImage(docker, image)) {
+              into.add(image);
+            } else {
+              mapped(value, into, docker, images);
+            }
+          });
+    } else if (node instanceof List<?> list) {
+      list.forEach(item -> mapped(item, into, docker, images));
+    }
+  }
+}

@@ -1,0 +1,418 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import dev.sandbox.ImageMap;
+import dev.sandbox.ProgressListener;
+import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxState;
+import dev.sandbox.Stack;
+import dev.sandbox.docker.DockerEngine;
+import dev.sandbox.docker.Labels;
+import dev.sandbox.docker.SandboxNetwork;
+import dev.sandbox.docker.SandboxPullPolicy;
+import dev.sandbox.k3s.ImagePreload;
+import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.monitoring.MonitoringPack;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.ClusterBinding;
+import dev.sandbox.service.Credentials;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.k3s.K3sContainer;
+
+/**
+ * The slice on the local Docker engine: one network, a data volume per backing service, and the k3s
+ * and service containers, started concurrently and published on 127.0.0.1 only. It knows what it
+ * created, so a failed or interrupted start removes exactly that — never a data volume that held
+ * data before. Internal.
+ */
+public final class LocalSlice {
+
+  /** How long Ctrl-C waits for the container starts in flight to stop before cleaning up. */
+  private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(15);
+
+  /** Ports of the k3s node published on 127.0.0.1. */
+  private static final List<Integer> NODE_PORTS =
+      // the monitoring pack's NodePort is published whether or not the pack is on yet, so that
+      // turning it on later is an in-place change
+      List.of(
+          K3sContainer.KUBE_SECURE_PORT,
+          K3sContainer.RANCHER_WEBHOOK_PORT,
+          MonitoringPack.NODE_PORT);
+
+  private final DockerClient docker;
+  private final Stack stack;
+  private final ImageMap images;
+  private final boolean offline;
+  private final String stateRoot;
+  private final String version;
+  private final Set<String> createdVolumes = ConcurrentHashMap.newKeySet();
+  private final ExecutorService pool = ContainerStarts.pool();
+
+  public LocalSlice(
+      DockerClient docker,
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      String stateRoot,
+      String version) {
+    this.docker = docker;
+    this.stack = stack;
+    this.images = images;
+    this.offline = offline;
+    this.stateRoot = stateRoot;
+    this.version = version;
+  }
+
+  /** The Docker network of sandbox {@code name}. */
+  public static String networkName(String name) {
+    return "sandbox-" + name;
+  }
+
+  private static String volumeName(String sandbox, String service) {
+    return "sandbox-" + sandbox + "-" + service + "-data";
+  }
+
+  /** A slice being started, with the images loading into its node meanwhile. */
+  public record Started(Slice slice, ImagePreload preload) {}
+
+  /**
+   * Starts the network, volumes and containers. Images in {@code preloadable} load into the node as
+   * soon as its containerd answers, while the rest starts.
+   */
+  public Started start(
+      boolean persistent,
+      Map<String, Credentials> credentials,
+      List<BackingService> services,
+      List<String> preloadable,
+      ProgressListener listener) {
+    String name = stack.name();
+    // No container of this sandbox exists (the plan said so): a network left by a killed run is
+    // stale.
+    DockerEngine.removeAll(docker, name, true);
+    Network network =
+        SandboxNetwork.create(
+            docker,
+            networkName(name),
+            Labels.of(name, stack.hash(), version, "network"),
+            persistent);
+    K3sContainer k3s = K3sNode.container(resolve(stack.k3s().image()));
+    configure(k3s, "k3s", network, NODE_PORTS, null, null, Map.of());
+    Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
+    for (BackingService service : services) {
+      String volume = volumeName(name, service.id());
+      boolean created = createVolume(volume, service.id(), persistent);
+      if (created) {
+        createdVolumes.add(volume);
+      }
+      GenericContainer<?> container =
+          service.container(
+              stack,
+              resolve(service.officialImage(stack)),
+              credentials.get(service.id()),
+              !created);
+      configure(
+          container,
+          service.id(),
+          network,
+          service.publishedPorts(),
+          volume,
+          service.dataPath(),
+          Map.of());
+      serviceContainers.put(service, container);
+    }
+    List<GenericContainer<?>> all = new ArrayList<>();
+    all.add(k3s);
+    all.addAll(serviceContainers.values());
+    if (persistent) {
+      all.forEach(c -> c.withReuse(true));
+    }
+    ImagePreload preload =
+        ImagePreload.start(docker, k3s::getContainerId, preloadable, stack.readiness().timeout());
+    try {
+      ContainerStarts.all(all, listener, pool);
+    } catch (RuntimeException e) {
+      preload.cancel();
+      throw e;
+    }
+    Map<String, String> containers = new LinkedHashMap<>();
+    Map<String, Map<String, String>> details = new LinkedHashMap<>();
+    List<ClusterBinding> bindings = new ArrayList<>();
+    containers.put("k3s", k3s.getContainerId());
+    details.put(
+        MonitoringPack.SERVICE,
+        Map.of("url", "http://127.0.0.1:" + k3s.getMappedPort(MonitoringPack.NODE_PORT)));
+    serviceContainers.forEach(
+        (service, container) -> {
+          containers.put(service.id(), container.getContainerId());
+          details.put(service.id(), hostDetails(service, container, credentials));
+          bindings.add(
+              service.binding(stack, credentials.get(service.id()), ipOn(container, name)));
+        });
+    int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
+    return new Started(
+        new Slice(
+            k3s.getContainerId(), apiPort, k3s.getKubeConfigYaml(), containers, details, bindings),
+        preload);
+  }
+
+  /**
+   * Replaces the named service containers (dead: killed, OOM, stopped) by new ones on the same
+   * network alias, data volume, credentials and host ports, so connection URLs handed out before
+   * stay valid. Returns the state with the new containers; the cluster must be re-wired after.
+   */
+  public SandboxState restart(
+      SandboxState state,
+      Set<String> components,
+      Map<String, Credentials> credentials,
+      ProgressListener listener) {
+    Network network = SandboxNetwork.existing(docker, networkName(stack.name()));
+    SandboxState current = state;
+    for (BackingService service : Services.enabledIn(stack)) {
+      if (!components.contains(service.id())) {
+        continue;
+      }
+      String oldId = current.containers().get(service.id());
+      if (oldId != null) {
+        try {
+          docker.removeContainerCmd(oldId).withForce(true).exec();
+        } catch (NotFoundException e) {
+          // already gone
+        }
+      }
+      GenericContainer<?> container =
+          service.container(
+              stack, resolve(service.officialImage(stack)), credentials.get(service.id()), true);
+      configure(
+          container,
+          service.id(),
+          network,
+          service.publishedPorts(),
+          volumeName(stack.name(), service.id()),
+          service.dataPath(),
+          pinnedPorts(current.services().get(service.id())));
+      container.withReuse(true);
+      ContainerStarts.all(List.of(container), listener, ContainerStarts.pool());
+      current =
+          current.withComponent(
+              service.id(),
+              container.getContainerId(),
+              hostDetails(service, container, credentials));
+    }
+    return current;
+  }
+
+  /**
+   * A service's connection details for the host, plus the host port of each published container
+   * port ({@code published.<port>}), so that a replacement container gets the same ones.
+   */
+  private Map<String, String> hostDetails(
+      BackingService service, GenericContainer<?> container, Map<String, Credentials> credentials) {
+    Map<Integer, Integer> ports = new HashMap<>();
+    service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
+    Map<String, String> details =
+        new LinkedHashMap<>(service.hostDetails(stack, credentials.get(service.id()), ports));
+    ports.forEach((inside, outside) -> details.put("published." + inside, outside.toString()));
+    return details;
+  }
+
+  private static Map<Integer, Integer> pinnedPorts(Map<String, String> details) {
+    Map<Integer, Integer> pinned = new HashMap<>();
+    if (details != null) {
+      details.forEach(
+          (key, value) -> {
+            if (key.startsWith("published.") && value.matches("\\d+")) {
+              pinned.put(
+                  Integer.parseInt(key.substring("published.".length())), Integer.parseInt(value));
+            }
+          });
+    }
+    return pinned;
+  }
+
+  /**
+   * Removes what this start made: its containers and network and the data volumes it created; true
+   * when volumes of earlier runs (holding data) were kept.
+   */
+  public boolean abandon() {
+    String name = stack.name();
+    DockerEngine.removeAll(docker, name, true);
+    boolean kept = false;
+    for (String volume : DockerEngine.volumes(docker, name)) {
+      if (createdVolumes.contains(volume)) {
+        DockerEngine.removeVolume(docker, volume);
+      } else {
+        kept = true;
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * For Ctrl-C: stops the container starts in flight (so nothing is created after the clean-up),
+   * abandons the start, and sweeps once more for a create the engine was still processing.
+   */
+  public boolean interrupt() {
+    pool.shutdownNow();
+    try {
+      pool.awaitTermination(INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    boolean kept = abandon();
+    Instant until = Instant.now().plus(Duration.ofSeconds(3));
+    while (Instant.now().isBefore(until)) {
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (!DockerEngine.containers(docker, stack.name()).isEmpty()) {
+        kept = abandon();
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * Images to load while k3s starts: the stack's own (which must exist locally — checked before
+   * anything starts) and the monitoring pack's when the local Docker engine has it.
+   */
+  public List<String> preloadable() {
+    List<String> result = new ArrayList<>();
+    for (String image : stack.images()) {
+      String local = images.apply(image);
+      if (!DockerEngine.hasImage(docker, local)) {
+        throw new SandboxException.ImageUnavailable(
+            local,
+            "Image "
+                + local
+                + " (listed under 'images' in "
+                + stack.source().map(Object::toString).orElse("the stack")
+                + ") is not in the local Docker engine. Build it first (docker build -t "
+                + local
+                + " .), or remove it from 'images'.");
+      }
+      result.add(local);
+    }
+    if (stack.monitoring().enabled()) {
+      String local = images.apply(stack.monitoring().image());
+      // present locally (mapped, or pulled before): load it rather than have k3s pull it again
+      if (DockerEngine.hasImage(docker, local) && !result.contains(local)) {
+        result.add(local);
+      }
+    }
+    return result;
+  }
+
+  private String resolve(String official) {
+    String image = images.apply(official);
+    if (!image.contains("@")) {
+      // decided now, before any container starts, instead of inside a start that retries
+      SandboxPullPolicy.ensureLocal(image, offline);
+    }
+    return image;
+  }
+
+  private void configure(
+      GenericContainer<?> container,
+      String component,
+      Network network,
+      List<Integer> ports,
+      String volume,
+      String dataPath,
+      Map<Integer, Integer> pinnedHostPorts) {
+    Map<String, String> labels =
+        new HashMap<>(Labels.of(stack.name(), stack.hash(), version, component));
+    labels.put(Labels.STATE_ROOT, stateRoot);
+    container
+        .withNetwork(network)
+        .withNetworkAliases(component)
+        .withLabels(labels)
+        .withStartupTimeout(stack.readiness().timeout())
+        .withCreateContainerCmdModifier(
+            cmd -> {
+              cmd.withName("sandbox-" + stack.name() + "-" + component);
+              // Publish on loopback only: the sandbox is for this machine, not its network. Every
+              // port Testcontainers exposes is bound (it waits for all of them to be mapped).
+              Set<ExposedPort> exposed = new LinkedHashSet<>();
+              ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
+              if (cmd.getExposedPorts() != null) {
+                exposed.addAll(List.of(cmd.getExposedPorts()));
+              }
+              List<PortBinding> bindings =
+                  exposed.stream()
+                      .map(
+                          p ->
+                              new PortBinding(
+                                  pinnedHostPorts.containsKey(p.getPort())
+                                      ? Ports.Binding.bindIpAndPort(
+                                          "127.0.0.1", pinnedHostPorts.get(p.getPort()))
+                                      : Ports.Binding.bindIp("127.0.0.1"),
+                                  p))
+                      .toList();
+              cmd.withExposedPorts(new ArrayList<>(exposed));
+              cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
+              if (volume != null) {
+                List<Bind> binds =
+                    new ArrayList<>(
+                        cmd.getHostConfig().getBinds() == null
+                            ? List.of()
+                            : List.of(cmd.getHostConfig().getBinds()));
+                binds.add(new Bind(volume, new Volume(dataPath)));
+                cmd.getHostConfig().withBinds(binds);
+              }
+            });
+  }
+
+  /**
+   * Creates the labelled data volume unless it exists; true when it was created. The volume of a
+   * throwaway sandbox carries Testcontainers' session label too, so the resource reaper removes it
+   * with the containers when the JVM dies.
+   */
+  private boolean createVolume(String volume, String service, boolean persistent) {
+    try {
+      docker.inspectVolumeCmd(volume).exec();
+      return false;
+    } catch (NotFoundException e) {
+      docker
+          .createVolumeCmd()
+          .withName(volume)
+          .withLabels(
+              Labels.reapable(Labels.of(stack.name(), stack.hash(), version, service), persistent))
+          .exec();
+      return true;
+    }
+  }
+
+  private static String ipOn(GenericContainer<?> container, String sandbox) {
+    InspectContainerResponse info = container.getContainerInfo();
+    var network = info.getNetworkSettings().getNetworks().get(networkName(sandbox));
+    if (network == null || network.getIpAddress() == null) {
+      throw new SandboxException.ServiceStartup(
+          "Container " + info.getName() + " has no address on network " + networkName(sandbox),
+          null);
+    }
+    return network.getIpAddress();
+  }
+}

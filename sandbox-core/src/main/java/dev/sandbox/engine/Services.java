@@ -1,0 +1,55 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxState;
+import dev.sandbox.Stack;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.ClusterBinding;
+import dev.sandbox.service.Credentials;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/** The backing services found through {@link ServiceLoader}, and their cluster view. Internal. */
+public final class Services {
+
+  private Services() {}
+
+  /** The services the stack enables, in registration order. */
+  public static List<BackingService> enabledIn(Stack stack) {
+    return ServiceLoader.load(BackingService.class, Services.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(s -> s.enabledIn(stack))
+        .toList();
+  }
+
+  /** How the cluster reaches a running sandbox's services: container addresses, credentials. */
+  public static List<ClusterBinding> bindings(
+      DockerClient docker, Stack stack, SandboxState state, Map<String, Credentials> credentials) {
+    List<ClusterBinding> bindings = new ArrayList<>();
+    for (BackingService service : enabledIn(stack)) {
+      String id = state.containers().get(service.id());
+      if (id == null) {
+        throw new SandboxException(
+            "The running sandbox '"
+                + stack.name()
+                + "' has no "
+                + service.id()
+                + " container, but the stack enables it. Run `sandbox down` and `sandbox up` to"
+                + " start it.");
+      }
+      String ip =
+          docker
+              .inspectContainerCmd(id)
+              .exec()
+              .getNetworkSettings()
+              .getNetworks()
+              .get(LocalSlice.networkName(stack.name()))
+              .getIpAddress();
+      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
+    }
+    return bindings;
+  }
+}
