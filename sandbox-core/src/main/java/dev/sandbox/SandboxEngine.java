@@ -3,7 +3,6 @@ package dev.sandbox;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.docker.DockerEngine;
-import dev.sandbox.docker.Labels;
 import dev.sandbox.engine.Deployment;
 import dev.sandbox.engine.Errors;
 import dev.sandbox.engine.Kubeconfigs;
@@ -14,7 +13,6 @@ import dev.sandbox.engine.StatusReader;
 import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.k3s.Readiness;
-import dev.sandbox.manifest.ManifestFiles;
 import dev.sandbox.manifest.Preflight;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.service.BackingService;
@@ -28,14 +26,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.testcontainers.utility.TestcontainersConfiguration;
 
@@ -110,41 +106,17 @@ public final class SandboxEngine {
     String name = stack.name();
     List<Container> existing = DockerEngine.containers(docker, name);
     Optional<SandboxState> state = existing.isEmpty() ? Optional.empty() : store.read(name);
-    Map<String, String> parts = parts(stack);
+    Map<String, String> parts = UpPlan.parts(stack);
     UpPlan plan =
         UpPlan.decide(
             parts,
             Services.enabledIn(stack).stream().map(BackingService::id).collect(Collectors.toSet()),
             options.reuse(),
-            new UpPlan.Observed(
-                existing.stream()
-                    .map(
-                        c ->
-                            new UpPlan.ContainerView(
-                                c.getLabels().getOrDefault(Labels.COMPONENT, "?"),
-                                c.getState(),
-                                c.getLabels().get(Labels.STATE_ROOT)))
-                    .toList(),
-                state.map(SandboxState::stackParts),
-                state.map(SandboxState::isComplete).orElse(false),
-                store.root().toString()));
+            UpPlan.Observed.of(existing, state, store.root().toString()));
     switch (plan.action()) {
       case REFUSE_FOREIGN:
-        throw new SandboxException(
-            "A sandbox named '"
-                + name
-                + "' already runs on this Docker engine, "
-                + plan.reason()
-                + " (this command uses "
-                + store.root()
-                + "). Use that SANDBOX_HOME to reach it, or choose another name with --name.");
       case REFUSE_EXISTS:
-        throw new SandboxException(
-            "A sandbox named '"
-                + name
-                + "' already exists. Run `sandbox down --name "
-                + name
-                + "` first, or choose another name with --name.");
+        throw plan.refusal(name, store.root().toString());
       case REUSE:
         listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
         return handle(state.orElseThrow(), false);
@@ -243,7 +215,7 @@ public final class SandboxEngine {
         new SandboxState(
             name,
             stack.hash(),
-            parts(stack),
+            UpPlan.parts(stack),
             stack.source().map(Path::toString).orElse("embedded"),
             VERSION,
             Instant.now(),
@@ -290,16 +262,6 @@ public final class SandboxEngine {
     if (stack.monitoring().enabled() && details != null) {
       new Prometheus(URI.create(details.get("url"))).awaitReady(PROMETHEUS_URL);
     }
-  }
-
-  /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
-  private static Map<String, String> parts(Stack stack) {
-    Map<String, String> parts = new TreeMap<>(stack.fingerprint());
-    List<Path> files = new ArrayList<>(stack.manifests().paths());
-    files.addAll(stack.policies().custom());
-    files.addAll(stack.monitoring().rules());
-    parts.put("manifest-files", ManifestFiles.hash(files, stack.source().map(Path::getParent)));
-    return parts;
   }
 
   /** Deploys a changed stack into the running sandbox and records it as running that stack. */

@@ -1,6 +1,12 @@
 package dev.sandbox.engine;
 
+import com.github.dockerjava.api.model.Container;
+import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxState;
 import dev.sandbox.Stack;
+import dev.sandbox.docker.Labels;
+import dev.sandbox.manifest.ManifestFiles;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What {@code up} must do to a sandbox: a pure function of the stack's fingerprint, the services it
@@ -79,6 +86,53 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
     public Observed {
       containers = List.copyOf(containers);
     }
+
+    /** What Docker and the state folder show. */
+    public static Observed of(
+        List<Container> containers, Optional<SandboxState> state, String stateRoot) {
+      return new Observed(
+          containers.stream()
+              .map(
+                  c ->
+                      new ContainerView(
+                          c.getLabels().getOrDefault(Labels.COMPONENT, "?"),
+                          c.getState(),
+                          c.getLabels().get(Labels.STATE_ROOT)))
+              .toList(),
+          state.map(SandboxState::stackParts),
+          state.map(SandboxState::isComplete).orElse(false),
+          stateRoot);
+    }
+  }
+
+  /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
+  public static Map<String, String> parts(Stack stack) {
+    Map<String, String> parts = new TreeMap<>(stack.fingerprint());
+    List<Path> files = new ArrayList<>(stack.manifests().paths());
+    files.addAll(stack.policies().custom());
+    files.addAll(stack.monitoring().rules());
+    parts.put("manifest-files", ManifestFiles.hash(files, stack.source().map(Path::getParent)));
+    return parts;
+  }
+
+  /** The error for a refusing plan, saying what to do. */
+  public SandboxException refusal(String name, String stateRoot) {
+    if (action == Action.REFUSE_FOREIGN) {
+      return new SandboxException(
+          "A sandbox named '"
+              + name
+              + "' already runs on this Docker engine, "
+              + reason
+              + " (this command uses "
+              + stateRoot
+              + "). Use that SANDBOX_HOME to reach it, or choose another name with --name.");
+    }
+    return new SandboxException(
+        "A sandbox named '"
+            + name
+            + "' already exists. Run `sandbox down --name "
+            + name
+            + "` first, or choose another name with --name.");
   }
 
   /** Decides; see {@link Action} for the cases. */
