@@ -311,7 +311,13 @@ class ApplyPrecheckIT {
   @DisplayName("a kustomize error names the user's folder, not the node's scratch copy")
   void kustomize_errors_name_the_users_paths() throws IOException {
     Map<String, String> files = new LinkedHashMap<>();
-    files.put("app/kustomization.yaml", "resources: [missing.yaml]\n");
+    // a render-time error (the patch's path is missing), which only kustomize itself can find
+    files.put(
+        "app/kustomization.yaml",
+        "resources: [cm.yaml]\npatches: [{path: patch.yaml, target: {kind: ConfigMap, name: cm}}]\n");
+    files.put(
+        "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n");
+    files.put("app/patch.yaml", "- op: replace\n  path: /data/missing/deeper\n  value: x\n");
     Stack stack = stack("kustomize", files);
 
     assertThatThrownBy(() -> apply(stack))

@@ -399,12 +399,14 @@ class SandboxEngineIT {
         .hasMessageContaining("Invalid value: \"Not_A_Valid_Name\"");
 
     assertThat(containers("it-invalid")).isEmpty();
-    assertThat(volumes("it-invalid")).isNotEmpty();
+    // a first up that fails removes the (empty) data volumes it created itself
+    assertThat(volumes("it-invalid")).isEmpty();
+    assertThat(dir.resolve("state/it-invalid/credentials.json")).doesNotExist();
     engine().down("it-invalid", false, ProgressListener.NONE);
   }
 
   @Test
-  @DisplayName("a workload that cannot start is diagnosed: workload, pod, reason, events")
+  @DisplayName("a workload that cannot start is diagnosed: workload, pod, reason, last log lines")
   void a_workload_that_is_not_ready_is_diagnosed() throws Exception {
     Stack stack =
         stack(
@@ -423,8 +425,9 @@ class SandboxEngineIT {
             spec:
               containers:
                 - name: app
-                  image: registry.invalid/not-built/app:1.0
+                  image: alpine:3.17
                   imagePullPolicy: IfNotPresent
+                  command: [sh, -c, "echo the-app-gave-up; exit 3"]
         """));
     Stack quick = stack.withReadiness(new Stack.Readiness(java.time.Duration.ofSeconds(45)));
 
@@ -433,8 +436,50 @@ class SandboxEngineIT {
         .hasMessageContaining("deployment/broken (from " + dir.resolve("k8s/app.yaml") + ")")
         .hasMessageContaining("was not ready within 45 s")
         .hasMessageMatching(
-            "(?s).*pod broken-[a-z0-9-]+: (ErrImagePull|ImagePullBackOff) \\(container app\\).*")
-        .hasMessageContaining("registry.invalid/not-built/app:1.0");
+            "(?s).*pod broken-[a-z0-9-]+: (CrashLoopBackOff|Error)\\b.*\\(container app\\).*")
+        .hasMessageContaining("the-app-gave-up");
     engine().down("it-diagnosis", false, ProgressListener.NONE);
+  }
+
+  @Test
+  @DisplayName("offline, a manifest image that is nowhere local fails at once, naming its object")
+  void offline_a_missing_manifest_image_fails_at_once() throws Exception {
+    Stack stack =
+        stack(
+            "it-offline",
+            "",
+            Map.of(
+                "app.yaml",
+                """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: unbuilt}
+        spec:
+          selector: {matchLabels: {app: unbuilt}}
+          template:
+            metadata: {labels: {app: unbuilt}}
+            spec:
+              containers:
+                - name: app
+                  image: registry.invalid/not-built/app:1.0
+        """));
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.put(SandboxConfig.OFFLINE_ENV, "true");
+    SandboxEngine offline =
+        new SandboxEngine(
+            SandboxConfig.fromEnvironment(env, Path.of(System.getProperty("user.home"))),
+            dir.resolve("state"));
+    java.time.Instant begin = java.time.Instant.now();
+
+    Stack patient = stack.withReadiness(new Stack.Readiness(java.time.Duration.ofMinutes(5)));
+    assertThatThrownBy(() -> offline.up(patient, UpOptions.defaults(), events::add))
+        .isInstanceOf(SandboxException.ImageUnavailable.class)
+        .hasMessageContaining("registry.invalid/not-built/app:1.0")
+        .hasMessageContaining(dir.resolve("k8s/app.yaml") + ", document 1 (Deployment/")
+        .hasMessageContaining("image-map");
+    // the readiness timeout (5 min) is not waited out: the sandbox starts and then fails at once
+    assertThat(java.time.Duration.between(begin, java.time.Instant.now()))
+        .isLessThan(java.time.Duration.ofSeconds(150));
+    offline.down("it-offline", false, ProgressListener.NONE);
   }
 }
