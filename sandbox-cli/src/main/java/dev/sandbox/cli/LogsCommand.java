@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
     footer = {"  sandbox logs", "  sandbox logs orders-service -f", "  sandbox logs --since 5m"})
 final class LogsCommand implements Callable<Integer> {
 
-  private static final String[] COLOURS = {"36", "33", "35", "32", "34", "31"};
+  private static final String[] COLOURS = {"cyan", "yellow", "magenta", "green", "blue", "red"};
 
   @ParentCommand SandboxCommand parent;
 
@@ -113,7 +114,8 @@ final class LogsCommand implements Callable<Integer> {
           String prefix = pod.getMetadata().getName() + "/" + container.getName();
           String coloured =
               env.terminal()
-                  ? "\u001b[" + COLOURS[source++ % COLOURS.length] + "m" + prefix + "\u001b[0m"
+                  ? CommandLine.Help.Ansi.ON.string(
+                      "@|" + COLOURS[source++ % COLOURS.length] + " " + prefix + "|@")
                   : prefix;
           var resource =
               client

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * Renders engine progress: on a terminal, one live line per component with a spinner and elapsed
@@ -60,14 +61,14 @@ final class Progress implements ProgressListener, AutoCloseable {
       }
       case DONE -> {
         running.remove(event.component());
-        finished(live ? "\u001b[32m✔\u001b[0m" : "  ok", event);
+        finished(live ? CommandLine.Help.Ansi.ON.string("@|green ✔|@") : "  ok", event);
       }
       case FAILED -> {
         running.remove(event.component());
         // the error itself is printed once, by ErrorHandler: here only its first line
         clearLive();
         line(
-            live ? "\u001b[31m✘\u001b[0m" : "  FAILED",
+            live ? CommandLine.Help.Ansi.ON.string("@|red ✘|@") : "  FAILED",
             event.component(),
             firstLine(event.message()),
             event.elapsed());
@@ -130,6 +131,8 @@ final class Progress implements ProgressListener, AutoCloseable {
 
   private void clearLive() {
     if (live && drawn > 0) {
+      // cursor movement is not styling, which is all picocli's Ansi offers: move up over the live
+      // lines (CSI n F) and clear to the end of the screen (CSI J)
       out.print("\u001b[" + drawn + "F\u001b[J");
       drawn = 0;
     }

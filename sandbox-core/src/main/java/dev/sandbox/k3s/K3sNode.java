@@ -1,12 +1,8 @@
 package dev.sandbox.k3s;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
 import dev.sandbox.SandboxException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import org.testcontainers.containers.Container;
+import org.testcontainers.containers.ExecInContainerPattern;
 import org.testcontainers.k3s.K3sContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -114,36 +112,23 @@ public final class K3sNode {
     return result.stdout();
   }
 
+  /** Runs a command in the node through Testcontainers' exec; the exit code is the caller's. */
   public static Exec execResult(DockerClient docker, String containerId, String... command) {
-    var exec =
-        docker
-            .execCreateCmd(containerId)
-            .withCmd(command)
-            .withAttachStdout(true)
-            .withAttachStderr(true)
-            .exec();
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     try {
-      docker
-          .execStartCmd(exec.getId())
-          .exec(
-              new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame frame) {
-                  (frame.getStreamType() == StreamType.STDERR ? stderr : stdout)
-                      .writeBytes(frame.getPayload());
-                }
-              })
-          .awaitCompletion();
+      Container.ExecResult result =
+          ExecInContainerPattern.execInContainer(
+              docker,
+              docker.inspectContainerCmd(containerId).exec(),
+              StandardCharsets.UTF_8,
+              command);
+      return new Exec(result.getExitCode(), result.getStdout(), result.getStderr());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SandboxException("Interrupted while running " + String.join(" ", command), e);
+    } catch (IOException e) {
+      throw new SandboxException(
+          "`" + String.join(" ", command) + "` could not run in the k3s node: " + e.getMessage(),
+          e);
     }
-    Long code = docker.inspectExecCmd(exec.getId()).exec().getExitCodeLong();
-    return new Exec(
-        code == null ? -1 : code.intValue(),
-        stdout.toString(StandardCharsets.UTF_8),
-        stderr.toString(StandardCharsets.UTF_8));
   }
 }
