@@ -33,7 +33,14 @@ final class DownCommand implements Callable<Integer> {
     Environment env = parent.environment;
     String name = env.name(global);
     PrintWriter out = spec.commandLine().getOut();
-    List<String> removed = env.engine().down(name, keepData, dev.sandbox.ProgressListener.NONE);
+    // tell the user when down waits for an up of the same name in flight
+    dev.sandbox.ProgressListener waiting =
+        event -> {
+          if (!global.quiet() && event.phase() == dev.sandbox.ProgressListener.Phase.INFO) {
+            spec.commandLine().getErr().println(event.message());
+          }
+        };
+    List<String> removed = env.engine().down(name, keepData, waiting);
     boolean context = KubeContexts.remove(env.home(), name);
     if (!global.quiet()) {
       if (removed.isEmpty()) {

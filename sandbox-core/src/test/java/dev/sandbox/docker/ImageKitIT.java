@@ -137,6 +137,20 @@ class ImageKitIT {
     }
 
     @Test
+    void online_an_image_no_registry_serves_fails_within_seconds_naming_the_fix() {
+      // one pull, answered by the engine at once; not Testcontainers' two-minute retry loop
+      Instant start = Instant.now();
+      assertThatThrownBy(
+              () -> SandboxPullPolicy.ensureLocal("registry.invalid/nope/app:1.0", false))
+          .isInstanceOf(SandboxException.ImageUnavailable.class)
+          .hasMessageStartingWith(
+              "Image registry.invalid/nope/app:1.0 is not in the local Docker engine and could not"
+                  + " be pulled (")
+          .hasMessageContaining("image-map");
+      assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
     void present_images_are_never_pulled() {
       String local = new PostgreSQLContainer(TestImages.POSTGRES).getDockerImageName();
       assertThat(new SandboxPullPolicy(true).shouldPull(DockerImageName.parse(local))).isFalse();
