@@ -216,6 +216,23 @@ class FaultsIT {
     assertThat(containers("it-fault-two")).hasSize(3);
   }
 
+  @Test
+  @DisplayName("down during an up waits for it, says so, then removes everything")
+  void down_racing_an_up_waits_for_it() throws Exception {
+    Path file = stack("it-fault-race");
+    Process up = child(Map.of(), "up", "-f", file.toString());
+    awaitContainer("it-fault-race", Duration.ofSeconds(90));
+
+    Run down = run("down", "--name", "it-fault-race");
+
+    assertThat(up.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(down.code()).as(down.all()).isZero();
+    assertThat(down.err()).contains("is starting or removing 'it-fault-race'; waiting for it");
+    assertThat(down.out()).contains("Sandbox 'it-fault-race' is down.");
+    assertThat(down.all()).doesNotContain("Exception", "Status 409", "Status 404");
+    assertNothingLeft("it-fault-race");
+  }
+
   private String childLogs() throws IOException {
     StringBuilder all = new StringBuilder();
     try (var files = Files.list(dir)) {
