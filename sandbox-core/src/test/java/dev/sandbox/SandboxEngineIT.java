@@ -436,7 +436,8 @@ class SandboxEngineIT {
         .hasMessageContaining("deployment/broken (from " + dir.resolve("k8s/app.yaml") + ")")
         .hasMessageContaining("was not ready within 45 s")
         .hasMessageMatching(
-            "(?s).*pod broken-[a-z0-9-]+: (CrashLoopBackOff|Error)\\b.*\\(container app\\).*")
+            "(?s).*pod broken-[a-z0-9-]+: (CrashLoopBackOff|Terminated: Error)[^\n]*\\(container"
+                + " app\\).*")
         .hasMessageContaining("the-app-gave-up");
     engine().down("it-diagnosis", false, ProgressListener.NONE);
   }
