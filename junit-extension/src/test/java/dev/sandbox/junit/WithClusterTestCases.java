@@ -136,4 +136,35 @@ final class WithClusterTestCases {
 
   @TeamSandbox
   static class ParallelC extends ParallelBase {}
+
+  /** A stack whose start fails inside the engine at once; five classes use it. */
+  @WithCluster(stack = "src/test/resources/failing-start-stack.yaml")
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  @interface FailingStack {}
+
+  abstract static class FailingStartBase {
+    @Test
+    void needs_the_failing_stack(Sandbox sandbox) {}
+  }
+
+  @FailingStack
+  @Order(1)
+  static class FailingStart1 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(2)
+  static class FailingStart2 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(3)
+  static class FailingStart3 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(4)
+  static class FailingStart4 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(5)
+  static class FailingStart5 extends FailingStartBase {}
 }
