@@ -51,6 +51,17 @@ class WithClusterOnThisJUnitTest {
   }
 
   @Test
+  void runs_on_the_junit_this_build_asked_for() throws Exception {
+    String wanted = System.getProperty("consumer.junitVersion");
+    assertEquals(wanted, Test.class.getPackage().getImplementationVersion());
+    assertEquals(
+        wanted,
+        Class.forName("org.junit.jupiter.engine.JupiterTestEngine")
+            .getPackage()
+            .getImplementationVersion());
+  }
+
+  @Test
   void a_failed_start_is_remembered_across_classes() {
     EngineExecutionResults results =
         EngineTestKit.engine("junit-jupiter")
