@@ -34,7 +34,7 @@ final class DownCommand implements Callable<Integer> {
     String name = env.name(global);
     PrintWriter out = spec.commandLine().getOut();
     List<String> removed = env.engine().down(name, keepData, dev.sandbox.ProgressListener.NONE);
-    boolean context = KubeContexts.remove(env.home(), name);
+    boolean context = KubeContexts.remove(env.env(), env.home(), name);
     if (!global.quiet()) {
       if (removed.isEmpty()) {
         out.println("Nothing to remove: no sandbox named '" + name + "' was found.");
