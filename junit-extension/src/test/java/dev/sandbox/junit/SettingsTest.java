@@ -93,4 +93,40 @@ class SettingsTest {
       assertThat(SharedSandbox.forTests(engine)).isSameAs(engine);
     }
   }
+
+  @WithCluster(stack = "src/test/resources/it-stack.yaml")
+  static class Loud {}
+
+  @WithCluster(stack = "src/test/resources/it-stack.yaml", quiet = true)
+  static class Quiet {}
+
+  @WithCluster(stack = "src/test/resources/it-stack.yaml", readinessTimeout = "7m")
+  static class Patient {}
+
+  @Nested
+  @DisplayName("progress is on by default, quiet on request")
+  class Quietness {
+
+    @Test
+    @org.junit.jupiter.api.parallel.ResourceLock(
+        org.junit.jupiter.api.parallel.Resources.SYSTEM_PROPERTIES)
+    void the_annotation_or_the_system_property_silences_it() {
+      assertThat(Settings.of(Loud.class.getAnnotation(WithCluster.class)).quiet()).isFalse();
+      assertThat(Settings.of(Quiet.class.getAnnotation(WithCluster.class)).quiet()).isTrue();
+      System.setProperty(Settings.QUIET_PROPERTY, "true");
+      try {
+        assertThat(Settings.of(Loud.class.getAnnotation(WithCluster.class)).quiet()).isTrue();
+      } finally {
+        System.clearProperty(Settings.QUIET_PROPERTY);
+      }
+    }
+  }
+
+  @Test
+  void classes_that_differ_only_in_readiness_timeout_share_one_key() {
+    Settings loud = Settings.of(Loud.class.getAnnotation(WithCluster.class));
+    Settings patient = Settings.of(Patient.class.getAnnotation(WithCluster.class));
+    assertThat(patient.stack().readiness().timeout()).isEqualTo(java.time.Duration.ofMinutes(7));
+    assertThat(patient.key()).isEqualTo(loud.key());
+  }
 }
