@@ -17,7 +17,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.testcontainers.DockerClientFactory;
 
@@ -39,10 +38,7 @@ class WithClusterFailureIT {
         .isTrue();
     Instant start = Instant.now();
     results =
-        EngineTestKit.engine("junit-jupiter")
-            .configurationParameter(
-                "junit.jupiter.testclass.order.default",
-                "org.junit.jupiter.api.ClassOrderer$OrderAnnotation")
+        WithClusterTestCases.inOrder()
             .selectors(
                 selectClass(FailingStart1.class),
                 selectClass(FailingStart2.class),

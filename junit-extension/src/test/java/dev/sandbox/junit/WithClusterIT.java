@@ -43,10 +43,7 @@ class WithClusterIT {
       throw new IllegalStateException("WithClusterIT needs a Docker engine");
     }
     results =
-        EngineTestKit.engine("junit-jupiter")
-            .configurationParameter(
-                "junit.jupiter.testclass.order.default",
-                "org.junit.jupiter.api.ClassOrderer$OrderAnnotation")
+        WithClusterTestCases.inOrder()
             .selectors(
                 selectClass(FirstClass.class),
                 selectClass(SecondClass.class),

@@ -28,6 +28,14 @@ final class WithClusterTestCases {
 
   private WithClusterTestCases() {}
 
+  /** The Jupiter engine of the test kit, running the selected fixture classes in @Order. */
+  static org.junit.platform.testkit.engine.EngineTestKit.Builder inOrder() {
+    return org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(
+            "junit.jupiter.testclass.order.default",
+            "org.junit.jupiter.api.ClassOrderer$OrderAnnotation");
+  }
+
   /** A team's own annotation, declared once. */
   @WithCluster(stack = "src/test/resources/it-stack.yaml")
   @Retention(RetentionPolicy.RUNTIME)

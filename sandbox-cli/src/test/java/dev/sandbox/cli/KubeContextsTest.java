@@ -45,15 +45,21 @@ class KubeContextsTest {
           + "contexts:\n- name: prod\n  context: {cluster: prod, user: me, namespace: orders}\n"
           + "current-context: prod\n";
 
+  /** ~/.kube/config holding a team's own cluster, user (an exec plugin) and context. */
+  private Path teamConfig() throws java.io.IOException {
+    Path config = home.resolve(".kube/config");
+    Files.createDirectories(config.getParent());
+    Files.writeString(config, TEAM);
+    return config;
+  }
+
   @Nested
   @DisplayName("~/.kube/config when KUBECONFIG is not set")
   class DefaultFile {
 
     @Test
     void merge_keeps_other_contexts_adds_the_sandbox_and_switches_to_it() throws Exception {
-      Path config = home.resolve(".kube/config");
-      Files.createDirectories(config.getParent());
-      Files.writeString(config, TEAM);
+      Path config = teamConfig();
 
       KubeContexts.merge(Map.of(), home, "orders", sandboxKubeconfig("orders"));
 
@@ -82,9 +88,7 @@ class KubeContextsTest {
 
     @Test
     void remove_takes_out_only_the_sandbox_and_clears_the_current_context() throws Exception {
-      Path config = home.resolve(".kube/config");
-      Files.createDirectories(config.getParent());
-      Files.writeString(config, TEAM);
+      Path config = teamConfig();
       KubeContexts.merge(Map.of(), home, "orders", sandboxKubeconfig("orders"));
 
       assertThat(KubeContexts.remove(Map.of(), home, "orders")).isTrue();
@@ -96,9 +100,7 @@ class KubeContextsTest {
 
     @Test
     void a_held_lock_file_is_respected_and_named() throws Exception {
-      Path config = home.resolve(".kube/config");
-      Files.createDirectories(config.getParent());
-      Files.writeString(config, TEAM);
+      Path config = teamConfig();
       Files.createFile(home.resolve(".kube/config.lock"));
 
       Throwable busy =
