@@ -25,6 +25,7 @@ public final class Sandbox implements AutoCloseable {
   private final Path kubeconfigPath;
   private final Runnable onClose;
   private KubernetesClient client;
+  private Prometheus prometheus;
   private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards =
       new java.util.HashMap<>();
 
@@ -236,7 +237,15 @@ public final class Sandbox implements AutoCloseable {
    * PromQL queries against the monitoring pack's Prometheus (namespace {@code sandbox-monitoring}),
    * on its published port, or through a port-forward that lives as long as this handle.
    */
-  public Prometheus prometheus() {
+  public synchronized Prometheus prometheus() {
+    // one Prometheus (one HTTP client, one port-forward) per handle, however often tests ask
+    if (prometheus == null) {
+      prometheus = newPrometheus();
+    }
+    return prometheus;
+  }
+
+  private Prometheus newPrometheus() {
     return new Prometheus(
         prometheusUrl()
             .map(java.net.URI::create)

@@ -107,4 +107,58 @@ public record SandboxState(
         services,
         complete);
   }
+
+  /**
+   * Everything but the secrets: service details named like a secret ({@code password}, {@code
+   * secret}, {@code token}) print as {@code ****}, and so does the password part of a URI ({@code
+   * amqp://user:****@host}), so a state in an assertion message or a log line leaks nothing.
+   */
+  @Override
+  public String toString() {
+    Map<String, Map<String, String>> masked = new java.util.TreeMap<>();
+    services.forEach(
+        (service, details) -> {
+          Map<String, String> safe = new java.util.TreeMap<>();
+          details.forEach((key, value) -> safe.put(key, mask(key, value)));
+          masked.put(service, safe);
+        });
+    return "SandboxState[name="
+        + name
+        + ", stackHash="
+        + stackHash
+        + ", stackParts="
+        + stackParts
+        + ", stackFile="
+        + stackFile
+        + ", version="
+        + version
+        + ", createdAt="
+        + createdAt
+        + ", kubeconfig="
+        + kubeconfig
+        + ", apiServerPort="
+        + apiServerPort
+        + ", containers="
+        + containers
+        + ", services="
+        + masked
+        + ", complete="
+        + complete
+        + "]";
+  }
+
+  private static final java.util.regex.Pattern SECRET_KEY =
+      java.util.regex.Pattern.compile("(?i).*(password|passwd|secret|token|credential).*");
+  private static final java.util.regex.Pattern URI_PASSWORD =
+      java.util.regex.Pattern.compile("(://[^:/@\\s]*:)[^@/\\s]*@");
+
+  private static String mask(String key, String value) {
+    if (value == null) {
+      return null;
+    }
+    if (SECRET_KEY.matcher(key).matches()) {
+      return "****";
+    }
+    return URI_PASSWORD.matcher(value).replaceAll("$1****@");
+  }
 }

@@ -6,9 +6,16 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A namespace owned by one test class: created with its manifests, deleted after the class. */
-final class ClassNamespaceResource implements AutoCloseable {
+/**
+ * A namespace owned by one test class: created with its manifests, deleted after the class. Both
+ * {@link AutoCloseable} and the deprecated {@code CloseableResource}, like {@link StartAttempt}, so
+ * that Jupiter 5.10 to 6 all close it.
+ */
+@SuppressWarnings("deprecation") // CloseableResource: the only way JUnit 5.10-5.12 close a value
+final class ClassNamespaceResource
+    implements AutoCloseable, ExtensionContext.Store.CloseableResource {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.TestInstancePostProcessor;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.testcontainers.DockerClientFactory;
 
@@ -28,12 +28,13 @@ import org.testcontainers.DockerClientFactory;
  * The extension behind {@link WithCluster}. Package-private, like JUnit's own {@code
  * TempDirectory}: users meet it only through the annotation.
  */
+@SuppressWarnings("deprecation") // getOrComputeIfAbsent: the one of 5.10; 6 keeps it, deprecated
 final class SandboxExtension
     implements ExecutionCondition,
         BeforeAllCallback,
         TestInstancePostProcessor,
         ParameterResolver,
-        TestExecutionExceptionHandler {
+        TestWatcher {
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(SandboxExtension.class);
@@ -51,14 +52,17 @@ final class SandboxExtension
         context
             .getRoot()
             .getStore(NAMESPACE)
-            .computeIfAbsent("docker-available", key -> dockerAvailable(), Boolean.class);
+            .getOrComputeIfAbsent("docker-available", key -> dockerAvailable(), Boolean.class);
     if (available) {
       return ConditionEvaluationResult.enabled("a Docker engine answers");
     }
-    if (Settings.ci() || Boolean.getBoolean("sandbox.requireDocker")) {
+    if (Settings.requireDocker(System.getenv())) {
       throw new ExtensionConfigurationException(
-          "@WithCluster needs a Docker engine and none answered. In CI a missing"
-              + " engine is a failure, not a skip: start dockerd or set DOCKER_HOST, then run `sandbox doctor`.");
+          "@WithCluster needs a Docker engine and none answered. In CI (a CI variable such as CI,"
+              + " JENKINS_URL, GITHUB_ACTIONS, GITLAB_CI, BUILDKITE or TF_BUILD is set) or with -D"
+              + Settings.REQUIRE_DOCKER_PROPERTY
+              + "=true a missing engine is a failure, not a skip: start dockerd or set DOCKER_HOST,"
+              + " then run `sandbox doctor`.");
     }
     return ConditionEvaluationResult.disabled(
         "No Docker engine answered: skipping @WithCluster tests."
@@ -173,21 +177,27 @@ final class SandboxExtension
             + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.");
   }
 
+  /**
+   * Collects diagnostics for a failed test without touching its exception: the throwable keeps its
+   * type (an {@code AssertionFailedError} keeps expected and actual for the IDE's diff) and gains a
+   * suppressed {@link SandboxDiagnostics} naming the folder, which is also published as a report
+   * entry. Tests skipped by an assumption never get here.
+   */
   @Override
-  public void handleTestExecutionException(ExtensionContext context, Throwable failure)
-      throws Throwable {
+  public void testFailed(ExtensionContext context, Throwable failure) {
     if (failure instanceof ParameterResolutionException
         || failure instanceof ExtensionConfigurationException) {
-      throw failure; // the extension's own message says everything
+      return; // the extension's own message says everything
     }
     Optional<SharedSandbox> shared =
         Optional.ofNullable(
-            context
-                .getRoot()
-                .getStore(NAMESPACE)
-                .get(settings(context).key(), SharedSandbox.class));
+                context
+                    .getRoot()
+                    .getStore(NAMESPACE)
+                    .get(settings(context).key(), StartAttempt.class))
+            .flatMap(StartAttempt::started);
     if (shared.isEmpty()) {
-      throw failure;
+      return;
     }
     Optional<String> namespace =
         Optional.ofNullable(
@@ -195,27 +205,20 @@ final class SandboxExtension
             .map(r -> r.namespace().name());
     Path folder =
         Path.of(
-            "target",
-            "sandbox-reports",
-            context.getRequiredTestClass().getName(),
-            context.getRequiredTestMethod().getName());
+                "target",
+                "sandbox-reports",
+                context.getRequiredTestClass().getName(),
+                context.getRequiredTestMethod().getName())
+            .toAbsolutePath();
     String note;
     try {
       shared.get().sandbox().writeDiagnostics(folder, namespace);
-      note = "Sandbox diagnostics (events, pods, last log lines): " + folder.toAbsolutePath();
+      note = "Sandbox diagnostics (events, pods, last log lines): " + folder;
+      context.publishReportEntry("sandbox.diagnostics", folder.toString());
     } catch (RuntimeException e) {
       note = "Sandbox diagnostics could not be collected: " + e.getMessage();
     }
-    String message =
-        (failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage())
-            + "\n"
-            + note;
-    Throwable annotated =
-        failure instanceof AssertionError
-            ? new AssertionError(message, failure)
-            : new SandboxTestFailure(message, failure);
-    annotated.setStackTrace(failure.getStackTrace());
-    throw annotated;
+    failure.addSuppressed(new SandboxDiagnostics(note));
   }
 
   private static SharedSandbox shared(ExtensionContext context) {
@@ -223,25 +226,35 @@ final class SandboxExtension
     return context
         .getRoot()
         .getStore(NAMESPACE)
-        .computeIfAbsent(
+        .getOrComputeIfAbsent(
             settings.key(),
-            key -> {
-              SandboxEngine engine =
-                  new SandboxEngine(
-                      SandboxConfig.fromEnvironment(System.getenv(), Settings.home()),
-                      Settings.stateRoot());
-              return Settings.outerSandbox()
-                  .flatMap(outer -> SharedSandbox.attach(engine, settings.stack(), outer))
-                  .orElseGet(
-                      () -> SharedSandbox.start(engine, settings.stack(), settings.persistent()));
-            },
-            SharedSandbox.class);
+            key ->
+                StartAttempt.run(
+                    settings.stack().name(),
+                    context.getRequiredTestClass().getName(),
+                    () -> {
+                      SandboxEngine engine =
+                          new SandboxEngine(
+                              SandboxConfig.fromEnvironment(System.getenv(), Settings.home()),
+                              Settings.stateRoot());
+                      return Settings.outerSandbox()
+                          .flatMap(outer -> SharedSandbox.attach(engine, settings.stack(), outer))
+                          .orElseGet(
+                              () ->
+                                  SharedSandbox.start(
+                                      engine,
+                                      settings.stack(),
+                                      settings.persistent(),
+                                      settings.quiet()));
+                    }),
+            StartAttempt.class)
+        .sandbox();
   }
 
   private static void classNamespace(
       ExtensionContext context, SharedSandbox shared, Settings settings) {
     classStore(context)
-        .computeIfAbsent(
+        .getOrComputeIfAbsent(
             ClassNamespaceResource.class,
             key -> ClassNamespaceResource.create(shared, settings, context.getRequiredTestClass()),
             ClassNamespaceResource.class);
@@ -272,10 +285,13 @@ final class SandboxExtension
     return Settings.of(annotation);
   }
 
-  /** A non-assertion failure, annotated with where the sandbox diagnostics went. */
-  static final class SandboxTestFailure extends RuntimeException {
-    SandboxTestFailure(String message, Throwable cause) {
-      super(message, cause);
+  /**
+   * Added as a suppressed exception to a failed test's own throwable: where its sandbox diagnostics
+   * went. No stack trace: it marks a place, not a failure.
+   */
+  static final class SandboxDiagnostics extends RuntimeException {
+    SandboxDiagnostics(String message) {
+      super(message, null, false, false);
     }
   }
 }

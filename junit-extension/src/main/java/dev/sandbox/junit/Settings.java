@@ -1,14 +1,56 @@
 package dev.sandbox.junit;
 
 import dev.sandbox.Durations;
+import dev.sandbox.SandboxName;
 import dev.sandbox.Stack;
 import dev.sandbox.StackLoader;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
-/** {@link WithCluster} resolved against the environment: the stack, reuse, the sharing key. */
-record Settings(WithCluster annotation, Stack stack, boolean persistent) {
+/**
+ * {@link WithCluster} resolved against the environment once, at the edge: the stack, reuse, quiet,
+ * the sharing key.
+ */
+record Settings(WithCluster annotation, Stack stack, boolean persistent, boolean quiet) {
+
+  /** System property that silences the start-up progress of every class ({@code true}). */
+  static final String QUIET_PROPERTY = "sandbox.quiet";
+
+  /** System property that makes a missing Docker engine a failure outside CI too. */
+  static final String REQUIRE_DOCKER_PROPERTY = "sandbox.requireDocker";
+
+  /**
+   * Variables CI servers set: GitHub Actions, GitLab, Jenkins, Buildkite, Azure Pipelines,
+   * CircleCI, Travis, TeamCity, Bitbucket, AWS CodeBuild, Drone, AppVeyor, Bamboo, Woodpecker,
+   * Tekton-style {@code CI}. Most set {@code CI} as well; Jenkins and Azure Pipelines do not.
+   */
+  static final List<String> CI_VARIABLES =
+      List.of(
+          "CI",
+          "CONTINUOUS_INTEGRATION",
+          "JENKINS_URL",
+          "GITHUB_ACTIONS",
+          "GITLAB_CI",
+          "BUILDKITE",
+          "TF_BUILD",
+          "CIRCLECI",
+          "TRAVIS",
+          "TEAMCITY_VERSION",
+          "BITBUCKET_BUILD_NUMBER",
+          "CODEBUILD_BUILD_ID",
+          "DRONE",
+          "APPVEYOR",
+          "bamboo_buildKey",
+          "CI_PIPELINE_ID");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int SUFFIX_LENGTH = 6;
 
   static Settings of(WithCluster annotation) {
     Path workingDirectory = Path.of("").toAbsolutePath();
@@ -19,32 +61,66 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent) {
     if (!annotation.readinessTimeout().isEmpty()) {
       stack = stack.withReadiness(new Stack.Readiness(duration(annotation.readinessTimeout())));
     }
-    return new Settings(annotation, stack, annotation.reuse() && !ci());
+    boolean ci = ci(System.getenv());
+    return new Settings(
+        annotation,
+        stack,
+        annotation.reuse() && !ci,
+        annotation.quiet() || Boolean.getBoolean(QUIET_PROPERTY));
   }
 
-  /** One sandbox per distinct stack per JVM. */
+  /**
+   * One sandbox per distinct stack per JVM. The key is what makes the sandbox itself: the stack's
+   * name and hash. The readiness timeout (and every other annotation option) only says how long to
+   * wait or what to do inside the sandbox, so two classes that differ there share it — the first
+   * class to start it decides how long the start may take.
+   */
   String key() {
-    return "sandbox:"
-        + stack.name()
-        + ":"
-        + stack.hash()
-        + ":"
-        + stack.readiness().timeout().toSeconds();
+    return "sandbox:" + stack.name() + ":" + stack.hash();
   }
 
-  static boolean ci() {
-    String ci = System.getenv("CI");
-    return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+  /** True when one of {@link #CI_VARIABLES} is set (and is not {@code false} or {@code 0}). */
+  static boolean ci(Map<String, String> environment) {
+    return CI_VARIABLES.stream()
+        .map(environment::get)
+        .anyMatch(
+            value ->
+                value != null
+                    && !value.isBlank()
+                    && !value.trim().equalsIgnoreCase("false")
+                    && !value.trim().equals("0"));
+  }
+
+  /** A missing Docker engine fails instead of skipping: in CI, or when asked to. */
+  static boolean requireDocker(Map<String, String> environment) {
+    return ci(environment) || Boolean.getBoolean(REQUIRE_DOCKER_PROPERTY);
+  }
+
+  /**
+   * The name of a throwaway sandbox of the stack {@code stackName}: the stack's name plus a random
+   * run suffix, so two builds on one Docker engine (two CI jobs, two Maven modules in parallel)
+   * never share, refuse, or remove each other's containers. Still a sandbox name (a DNS label of at
+   * most 63 characters): a long stack name is shortened, never the suffix.
+   */
+  static String throwawayName(String stackName) {
+    StringBuilder suffix = new StringBuilder(SUFFIX_LENGTH);
+    for (int i = 0; i < SUFFIX_LENGTH; i++) {
+      suffix.append(Character.forDigit(RANDOM.nextInt(36), 36));
+    }
+    String base = stackName.substring(0, Math.min(stackName.length(), 63 - 1 - SUFFIX_LENGTH));
+    base = base.replaceAll("-+$", "");
+    return SandboxName.check(
+        (base + "-" + suffix).toLowerCase(Locale.ROOT), "@WithCluster sandbox name");
   }
 
   /** The sandbox {@code sandbox exec} started for this process ({@code SANDBOX_NAME}), if any. */
-  static java.util.Optional<String> outerSandbox() {
+  static Optional<String> outerSandbox() {
     String name = System.getenv("SANDBOX_NAME");
     if (name == null || name.isBlank()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     // a bad name fails the class before any folder or container is touched
-    return java.util.Optional.of(dev.sandbox.SandboxName.check(name, "SANDBOX_NAME"));
+    return Optional.of(SandboxName.check(name, "SANDBOX_NAME"));
   }
 
   static Path home() {

@@ -3,6 +3,7 @@ package dev.sandbox.junit;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxEngine;
+import dev.sandbox.SandboxException;
 import dev.sandbox.SandboxState;
 import dev.sandbox.Stack;
 import dev.sandbox.UpOptions;
@@ -51,19 +52,62 @@ final class SharedSandbox implements AutoCloseable {
         new SharedSandbox(engine, stack.withName(outerName), engine.attach(outerName), false));
   }
 
-  static SharedSandbox start(SandboxEngine engine, Stack stack, boolean persistent) {
+  /**
+   * Starts the sandbox of {@code stack}: a throwaway one under a unique name ({@link
+   * Settings#throwawayName}), or, when {@code persistent}, the one named after the stack, which the
+   * engine starts or reuses under its cross-process lock.
+   */
+  static SharedSandbox start(SandboxEngine engine, Stack stack, boolean persistent, boolean quiet) {
+    Stack named = persistent ? stack : stack.withName(Settings.throwawayName(stack.name()));
     ProgressListener log =
         event ->
             logger.info(
                 "sandbox {}: {} {} {}",
-                stack.name(),
+                named.name(),
                 event.component(),
                 event.phase(),
                 event.message());
-    Sandbox sandbox =
-        engine.up(
-            stack, UpOptions.defaults().withReuse(persistent).withPersistent(persistent), log);
-    return new SharedSandbox(engine, stack, sandbox, !persistent);
+    ProgressListener progress = log;
+    if (!quiet) {
+      ConsoleProgress console = new ConsoleProgress(named.name(), System.out);
+      console.starting(stack.name());
+      progress =
+          event -> {
+            log.onEvent(event);
+            console.onEvent(event);
+          };
+    }
+    Sandbox sandbox;
+    try {
+      sandbox =
+          engine.up(
+              named,
+              UpOptions.defaults().withReuse(persistent).withPersistent(persistent),
+              progress);
+    } catch (SandboxException e) {
+      throw forTests(e);
+    }
+    return new SharedSandbox(engine, named, sandbox, !persistent);
+  }
+
+  /**
+   * The engine's advice speaks to the command line ({@code --name}); a test cannot pass flags, so
+   * say what a test can do instead, keeping the engine's exception as the cause.
+   */
+  static SandboxException forTests(SandboxException e) {
+    String message = e.getMessage();
+    if (message == null || !message.contains("--name.")) {
+      return e;
+    }
+    String advice =
+        " From a test: remove it with `sandbox down --name <name>` (with the same SANDBOX_HOME),"
+            + " give the stack file another `name`, point @WithCluster(stack = ...) at another"
+            + " stack file, or run the build under `sandbox exec` to attach to a running sandbox.";
+    String rewritten =
+        message
+            .replace(" first, or choose another name with --name.", " first.")
+            .replace(", or choose another name with --name.", ".");
+    return new SandboxException(rewritten + advice, e);
   }
 
   Sandbox sandbox() {
@@ -80,9 +124,12 @@ final class SharedSandbox implements AutoCloseable {
 
   @Override
   public void close() {
-    sandbox.close();
-    if (removeOnClose) {
-      engine.down(stack.name(), false, ProgressListener.NONE);
+    try {
+      sandbox.close();
+    } finally {
+      if (removeOnClose) {
+        engine.down(stack.name(), false, ProgressListener.NONE);
+      }
     }
   }
 }

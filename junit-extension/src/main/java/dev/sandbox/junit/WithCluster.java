@@ -46,9 +46,11 @@ public @interface WithCluster {
 
   /**
    * Keep the sandbox running after the test plan and reuse it in the next run while the stack file
-   * is unchanged. Ignored in CI (the {@code CI} variable is set): there nothing is reused and
-   * everything is removed. Across JVMs it needs Testcontainers' own switch {@code
-   * testcontainers.reuse.enable=true} in {@code ~/.testcontainers.properties}.
+   * is unchanged. Ignored in CI (the {@code CI} variable or another CI server's variable such as
+   * {@code JENKINS_URL} or {@code GITHUB_ACTIONS} is set): there nothing is reused and everything
+   * is removed. Without reuse, the sandbox is named after the stack plus a random run suffix, so
+   * concurrent builds on one Docker engine never meet. Across JVMs it needs Testcontainers' own
+   * switch {@code testcontainers.reuse.enable=true} in {@code ~/.testcontainers.properties}.
    */
   boolean reuse() default false;
 
@@ -66,7 +68,15 @@ public @interface WithCluster {
 
   /**
    * Readiness timeout such as {@code 90s} or {@code 5m}; empty: the stack's {@code
-   * readiness.timeout}.
+   * readiness.timeout}. Not part of the sandbox's identity: classes of the same stack share one
+   * sandbox whatever their timeouts, and the timeout of the class that starts it applies.
    */
   String readinessTimeout() default "";
+
+  /**
+   * Print nothing while the sandbox starts. By default each component prints one line to standard
+   * output as it becomes ready, so a run is never silent for minutes; the system property {@code
+   * sandbox.quiet=true} silences every class at once.
+   */
+  boolean quiet() default false;
 }

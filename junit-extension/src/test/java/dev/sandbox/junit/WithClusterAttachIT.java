@@ -9,9 +9,8 @@ import dev.sandbox.SandboxEngine;
 import dev.sandbox.Stack;
 import dev.sandbox.StackLoader;
 import dev.sandbox.UpOptions;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,11 +33,13 @@ class WithClusterAttachIT {
     try (Sandbox outer = engine.up(stack, UpOptions.defaults(), ProgressListener.NONE)) {
       ProcessBuilder builder = ChildJvm.of(AttachesToOuterSandbox.class);
       builder.environment().put("SANDBOX_NAME", OUTER);
-      Process child = builder.start();
-      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(child.waitFor(3, TimeUnit.MINUTES)).isTrue();
+      ChildJvm.Result child = ChildJvm.run(builder, Duration.ofMinutes(3));
+      String output = child.output();
 
-      assertThat(child.exitValue()).as(output).isZero();
+      assertThat(child.timedOut())
+          .as("the child ends within 3 min; its output:%n%s", output)
+          .isFalse();
+      assertThat(child.exitCode()).as(output).isZero();
       assertThat(output)
           .as("the child's sandbox runs on the outer k3s container")
           .contains(AttachesToOuterSandbox.K3S + outer.state().containers().get("k3s"))

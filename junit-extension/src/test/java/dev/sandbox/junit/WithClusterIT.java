@@ -2,6 +2,7 @@ package dev.sandbox.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.testkit.engine.EventConditions.abortedWithReason;
 import static org.junit.platform.testkit.engine.EventConditions.container;
 import static org.junit.platform.testkit.engine.EventConditions.event;
 import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
@@ -17,12 +18,15 @@ import dev.sandbox.junit.WithClusterTestCases.SecondClass;
 import dev.sandbox.junit.WithClusterTestCases.UnsupportedParameterClass;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
 import org.testcontainers.DockerClientFactory;
 
 /**
@@ -39,10 +43,7 @@ class WithClusterIT {
       throw new IllegalStateException("WithClusterIT needs a Docker engine");
     }
     results =
-        EngineTestKit.engine("junit-jupiter")
-            .configurationParameter(
-                "junit.jupiter.testclass.order.default",
-                "org.junit.jupiter.api.ClassOrderer$OrderAnnotation")
+        WithClusterTestCases.inOrder()
             .selectors(
                 selectClass(FirstClass.class),
                 selectClass(SecondClass.class),
@@ -50,6 +51,8 @@ class WithClusterIT {
                 selectClass(WithClusterTestCases.AfterTheNamespacedClass.class),
                 selectClass(UnsupportedParameterClass.class),
                 selectClass(FailingClass.class),
+                selectClass(WithClusterTestCases.AssumingClass.class),
+                selectClass(WithClusterTestCases.LongerTimeoutClass.class),
                 selectClass(WithClusterTestCases.BrokenStackClass.class))
             .execute();
     parallel =
@@ -82,8 +85,9 @@ class WithClusterIT {
   }
 
   @Test
-  void three_classes_pay_the_start_up_once_one_sandbox_per_stack_per_jvm() {
-    assertThat(WithClusterTestCases.SEEN_K3S).hasSize(3);
+  void four_classes_pay_the_start_up_once_one_sandbox_per_stack_per_jvm() {
+    // LongerTimeoutClass differs only in readinessTimeout, which is not part of the identity
+    assertThat(WithClusterTestCases.SEEN_K3S).hasSize(4);
     assertThat(java.util.Set.copyOf(WithClusterTestCases.SEEN_K3S)).hasSize(1);
     results
         .testEvents()
@@ -92,19 +96,37 @@ class WithClusterIT {
         .haveExactly(1, event(test("gets_a_ready_cluster_and_postgres")))
         .haveExactly(1, event(test("shares_the_same_sandbox")))
         .haveExactly(1, event(test("owns_a_namespace_with_its_manifests")))
-        .haveExactly(1, event(test("no_longer_sees_its_namespace")));
+        .haveExactly(1, event(test("no_longer_sees_its_namespace")))
+        .haveExactly(1, event(test("shares_the_sandbox_too")));
   }
 
   @Test
-  void the_sandbox_is_removed_when_the_test_plan_ends() {
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of("dev.sandbox.name", "it-junit"))
-                .exec())
-        .isEmpty();
+  void the_throwaway_sandbox_has_a_run_suffix_and_is_removed_when_the_test_plan_ends() {
+    assertThat(WithClusterTestCases.SEEN_NAMES).isNotEmpty();
+    assertThat(java.util.Set.copyOf(WithClusterTestCases.SEEN_NAMES)).hasSize(1);
+    String name = WithClusterTestCases.SEEN_NAMES.get(0);
+    assertThat(name).matches("it-junit-[a-z0-9]{6}");
+    assertThat(Leftovers.of(name::equals)).isEmpty();
+  }
+
+  @Test
+  void an_assumption_inside_a_class_is_reported_as_skipped_not_failed() {
+    results
+        .testEvents()
+        .aborted()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("is_skipped_by_its_assumption"),
+                abortedWithReason(
+                    instanceOf(TestAbortedException.class),
+                    message(m -> m.equals("Assumption failed: not on this platform")))));
+    results
+        .testEvents()
+        .failed()
+        .assertThatEvents()
+        .haveExactly(0, event(test("is_skipped_by_its_assumption")));
   }
 
   @Test
@@ -127,26 +149,47 @@ class WithClusterIT {
   }
 
   @Test
-  void a_failed_test_gets_diagnostics_and_its_message_names_the_folder() {
+  void a_failed_test_keeps_its_own_exception_and_gets_diagnostics_beside_it() {
     Path folder =
         Path.of("target", "sandbox-reports", FailingClass.class.getName(), "fails")
             .toAbsolutePath();
+    Throwable failure =
+        results.testEvents().failed().stream()
+            .filter(e -> e.getTestDescriptor().getDisplayName().equals("fails()"))
+            .findFirst()
+            .orElseThrow()
+            .getPayload(TestExecutionResult.class)
+            .orElseThrow()
+            .getThrowable()
+            .orElseThrow();
+    // the very AssertionFailedError of assertEquals: the IDE's diff view needs expected/actual
+    assertThat(failure)
+        .isExactlyInstanceOf(AssertionFailedError.class)
+        .hasMessage("deliberately wrong ==> expected: <3> but was: <2>");
+    AssertionFailedError assertion = (AssertionFailedError) failure;
+    assertThat(assertion.getExpected().getValue()).isEqualTo(3);
+    assertThat(assertion.getActual().getValue()).isEqualTo(2);
+    assertThat(failure.getSuppressed())
+        .singleElement()
+        .satisfies(
+            s ->
+                assertThat(s)
+                    .hasMessage("Sandbox diagnostics (events, pods, last log lines): " + folder));
     results
-        .testEvents()
-        .failed()
+        .allEvents()
+        .reportingEntryPublished()
         .assertThatEvents()
         .haveExactly(
             1,
             event(
                 test("fails"),
-                finishedWithFailure(
-                    instanceOf(AssertionError.class),
-                    message(
-                        m ->
-                            m.contains("deliberately wrong")
-                                && m.endsWith(
-                                    "Sandbox diagnostics (events, pods, last log lines): "
-                                        + folder)))));
+                new org.assertj.core.api.Condition<>(
+                    e ->
+                        e.getPayload(ReportEntry.class)
+                            .map(r -> r.getKeyValuePairs().get("sandbox.diagnostics"))
+                            .filter(folder.toString()::equals)
+                            .isPresent(),
+                    "report entry naming " + folder)));
     assertThat(folder.resolve("events.txt")).exists();
     assertThat(folder.resolve("pods.yaml")).exists();
     assertThat(Files.isDirectory(folder.resolve("logs"))).isTrue();

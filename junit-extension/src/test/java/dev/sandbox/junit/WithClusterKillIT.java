@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 
@@ -20,7 +21,7 @@ import org.testcontainers.DockerClientFactory;
  */
 class WithClusterKillIT {
 
-  private static final String NAME = "it-junit-kill";
+  private static final String STACK = "it-junit-kill";
 
   @Test
   void a_killed_jvm_leaves_no_labelled_container_network_or_volume_after_30_seconds()
@@ -31,6 +32,8 @@ class WithClusterKillIT {
     Process child = ChildJvm.of(HoldsASandbox.class).start();
     StringBuffer output = new StringBuffer();
     CountDownLatch holding = new CountDownLatch(1);
+    // the throwaway sandbox's name: the stack name plus the run suffix, as the child prints it
+    AtomicReference<String> held = new AtomicReference<>();
     Thread reader =
         new Thread(
             () -> {
@@ -40,7 +43,8 @@ class WithClusterKillIT {
                 String line;
                 while ((line = lines.readLine()) != null) {
                   output.append(line).append('\n');
-                  if (line.equals(HoldsASandbox.HOLDING + NAME)) {
+                  if (line.startsWith(HoldsASandbox.HOLDING + STACK + "-")) {
+                    held.set(line.substring(HoldsASandbox.HOLDING.length()));
                     holding.countDown();
                   }
                 }
@@ -54,7 +58,9 @@ class WithClusterKillIT {
       assertThat(holding.await(5, TimeUnit.MINUTES))
           .as("the child JVM holds a sandbox; its output:%n%s", output)
           .isTrue();
-      assertThat(containers()).as("containers while the JVM lives").isNotEmpty();
+      String name = held.get();
+      assertThat(name).matches(STACK + "-[a-z0-9]{6}");
+      assertThat(containers(name)).as("containers while the JVM lives").isNotEmpty();
 
       child.destroyForcibly(); // SIGKILL on Linux and macOS: like kill -9
       assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -62,39 +68,39 @@ class WithClusterKillIT {
 
       Instant deadline = killed.plus(Duration.ofSeconds(30));
       while (Instant.now().isBefore(deadline)
-          && !(containers().isEmpty() && networks().isEmpty() && volumes().isEmpty())) {
+          && !(containers(name).isEmpty() && networks(name).isEmpty() && volumes(name).isEmpty())) {
         Thread.sleep(1000);
       }
-      assertThat(containers()).as("containers 30 s after kill -9").isEmpty();
-      assertThat(networks()).as("networks 30 s after kill -9").isEmpty();
-      assertThat(volumes()).as("volumes 30 s after kill -9").isEmpty();
+      assertThat(containers(name)).as("containers 30 s after kill -9").isEmpty();
+      assertThat(networks(name)).as("networks 30 s after kill -9").isEmpty();
+      assertThat(volumes(name)).as("volumes 30 s after kill -9").isEmpty();
     } finally {
       child.destroyForcibly();
     }
   }
 
-  private static List<?> containers() {
+  private static List<?> containers(String name) {
     return DockerClientFactory.instance()
         .client()
         .listContainersCmd()
         .withShowAll(true)
-        .withLabelFilter(Map.of("dev.sandbox.name", NAME))
+        .withLabelFilter(Map.of("dev.sandbox.name", name))
         .exec();
   }
 
-  private static List<?> networks() {
+  private static List<?> networks(String name) {
     return DockerClientFactory.instance()
         .client()
         .listNetworksCmd()
-        .withFilter("label", List.of("dev.sandbox.name=" + NAME))
+        .withFilter("label", List.of("dev.sandbox.name=" + name))
         .exec();
   }
 
-  private static List<?> volumes() {
+  private static List<?> volumes(String name) {
     return DockerClientFactory.instance()
         .client()
         .listVolumesCmd()
-        .withFilter("label", List.of("dev.sandbox.name=" + NAME))
+        .withFilter("label", List.of("dev.sandbox.name=" + name))
         .exec()
         .getVolumes();
   }

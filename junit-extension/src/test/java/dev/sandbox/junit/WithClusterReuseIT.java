@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -25,15 +23,18 @@ class WithClusterReuseIT {
 
   private static Build build() throws Exception {
     ProcessBuilder builder = ChildJvm.of(AttachesToOuterSandbox.class, "reuse");
-    builder.environment().remove("CI"); // reuse is a laptop feature: CI never reuses
+    // reuse is a laptop feature: CI never reuses
+    Settings.CI_VARIABLES.forEach(builder.environment()::remove);
     builder.environment().remove("SANDBOX_NAME");
     builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");
     Instant start = Instant.now();
-    Process child = builder.start();
-    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(child.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    ChildJvm.Result child = ChildJvm.run(builder, Duration.ofMinutes(3));
+    String output = child.output();
     Duration took = Duration.between(start, Instant.now());
-    assertThat(child.exitValue()).as(output).isZero();
+    assertThat(child.timedOut())
+        .as("the build ends within 3 min; its output:%n%s", output)
+        .isFalse();
+    assertThat(child.exitCode()).as(output).isZero();
     Matcher k3s = Pattern.compile(AttachesToOuterSandbox.K3S + "(\\w+)").matcher(output);
     assertThat(k3s.find()).as(output).isTrue();
     return new Build(k3s.group(1), took, output);

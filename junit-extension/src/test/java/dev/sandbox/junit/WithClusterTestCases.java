@@ -12,6 +12,8 @@ import java.lang.annotation.Target;
 import java.sql.DriverManager;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +24,17 @@ final class WithClusterTestCases {
   static final List<String> SEEN_K3S_IN_PARALLEL = new CopyOnWriteArrayList<>();
   static final List<String> PARALLEL_THREADS = new CopyOnWriteArrayList<>();
   static final List<String> SEEN_NAMESPACES = new CopyOnWriteArrayList<>();
+  static final List<String> SEEN_NAMES = new CopyOnWriteArrayList<>();
 
   private WithClusterTestCases() {}
+
+  /** The Jupiter engine of the test kit, running the selected fixture classes in @Order. */
+  static org.junit.platform.testkit.engine.EngineTestKit.Builder inOrder() {
+    return org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(
+            "junit.jupiter.testclass.order.default",
+            "org.junit.jupiter.api.ClassOrderer$OrderAnnotation");
+  }
 
   /** A team's own annotation, declared once. */
   @WithCluster(stack = "src/test/resources/it-stack.yaml")
@@ -39,6 +50,7 @@ final class WithClusterTestCases {
     @Test
     void gets_a_ready_cluster_and_postgres(Sandbox sandbox, PostgresEndpoint db) throws Exception {
       SEEN_K3S.add(sandbox.state().containers().get("k3s"));
+      SEEN_NAMES.add(sandbox.name());
       assertThat(client.nodes().list().getItems()).hasSize(1);
       try (var connection =
           DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password())) {
@@ -108,7 +120,26 @@ final class WithClusterTestCases {
   static class FailingClass {
     @Test
     void fails() {
-      assertThat(1 + 1).as("deliberately wrong").isEqualTo(3);
+      Assertions.assertEquals(3, 1 + 1, "deliberately wrong");
+    }
+  }
+
+  @TeamSandbox
+  static class AssumingClass {
+    @Test
+    void is_skipped_by_its_assumption(Sandbox sandbox) {
+      SEEN_NAMES.add(sandbox.name());
+      Assumptions.assumeTrue(false, "not on this platform");
+    }
+  }
+
+  /** Same stack, another readiness timeout: not part of the sandbox's identity, so it shares. */
+  @WithCluster(stack = "src/test/resources/it-stack.yaml", readinessTimeout = "4m")
+  @Order(5)
+  static class LongerTimeoutClass {
+    @Test
+    void shares_the_sandbox_too(Sandbox sandbox) {
+      SEEN_K3S.add(sandbox.state().containers().get("k3s"));
     }
   }
 
@@ -136,4 +167,35 @@ final class WithClusterTestCases {
 
   @TeamSandbox
   static class ParallelC extends ParallelBase {}
+
+  /** A stack whose start fails inside the engine at once; five classes use it. */
+  @WithCluster(stack = "src/test/resources/failing-start-stack.yaml")
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  @interface FailingStack {}
+
+  abstract static class FailingStartBase {
+    @Test
+    void needs_the_failing_stack(Sandbox sandbox) {}
+  }
+
+  @FailingStack
+  @Order(1)
+  static class FailingStart1 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(2)
+  static class FailingStart2 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(3)
+  static class FailingStart3 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(4)
+  static class FailingStart4 extends FailingStartBase {}
+
+  @FailingStack
+  @Order(5)
+  static class FailingStart5 extends FailingStartBase {}
 }

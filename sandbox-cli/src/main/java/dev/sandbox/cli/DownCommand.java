@@ -41,7 +41,7 @@ final class DownCommand implements Callable<Integer> {
           }
         };
     List<String> removed = env.engine().down(name, keepData, waiting);
-    boolean context = KubeContexts.remove(env.home(), name);
+    boolean context = KubeContexts.remove(env.env(), env.home(), name);
     if (!global.quiet()) {
       if (removed.isEmpty()) {
         out.println("Nothing to remove: no sandbox named '" + name + "' was found.");

@@ -27,7 +27,10 @@ final class KubeconfigCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--merge", description = "Merge into ~/.kube/config and switch to it.")
+  @Option(
+      names = "--merge",
+      description =
+          "Merge into the kubeconfig (the first file of KUBECONFIG, else ~/.kube/config) and switch to it.")
   boolean merge;
 
   @Override
@@ -36,13 +39,13 @@ final class KubeconfigCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       if (merge) {
-        KubeContexts.merge(env.home(), sandbox.name(), sandbox.kubeconfig());
+        KubeContexts.merge(env.env(), env.home(), sandbox.name(), sandbox.kubeconfig());
         if (!global.quiet()) {
           out.println(
               "Merged context sandbox-"
                   + sandbox.name()
                   + " into "
-                  + KubeContexts.file(env.home())
+                  + KubeContexts.file(env.env(), env.home())
                   + " and made it current.");
         }
       } else {

@@ -126,26 +126,66 @@ public final class PolicyPacks {
             .endSpec()
             .build();
     Instant deadline = Instant.now().plus(timeout);
+    String last = "the probe was admitted (the policies are not loaded yet)";
     while (Instant.now().isBefore(deadline)) {
       try {
         client.resource(probe).dryRun().create();
       } catch (KubernetesClientException e) {
-        if (e.getMessage() != null && e.getMessage().contains("ValidatingAdmissionPolicy")) {
-          return;
+        switch (probeOutcome(e)) {
+          case ACTIVE:
+            return;
+          case BROKEN:
+            throw new SandboxException.ServiceStartup(
+                "Could not check that the guardrail admission policies are active: the API server"
+                    + " answered "
+                    + e.getCode()
+                    + " ("
+                    + e.getMessage()
+                    + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+                e);
+          case RETRY:
+            last = "the API server answered " + e.getCode() + ": " + e.getMessage();
+            break;
         }
       }
       try {
         Thread.sleep(500);
       } catch (InterruptedException e) {
+        // never go on as if the guardrails were active when nobody saw them take effect
         Thread.currentThread().interrupt();
-        return;
+        throw new SandboxException(
+            "Interrupted while waiting for the guardrail admission policies to take effect; they"
+                + " may not be active.",
+            e);
       }
     }
     throw new SandboxException.ServiceStartup(
         "The guardrail admission policies did not take effect within "
             + timeout.toSeconds()
-            + " s. Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+            + " s (last: "
+            + last
+            + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
         null);
+  }
+
+  /** What a failed dry-run of the probe says about the guardrails. */
+  enum ProbeOutcome {
+    /** Rejected by an admission policy: the guardrails are active. */
+    ACTIVE,
+    /** A passing condition (API server busy, restarting, throttling): ask again. */
+    RETRY,
+    /** Anything else (forbidden, invalid, not found): waiting would not change it. */
+    BROKEN
+  }
+
+  static ProbeOutcome probeOutcome(KubernetesClientException e) {
+    if (e.getMessage() != null && e.getMessage().contains("ValidatingAdmissionPolicy")) {
+      return ProbeOutcome.ACTIVE;
+    }
+    int code = e.getCode();
+    // 0: no HTTP answer (connection refused or reset while the API server settles)
+    boolean transientFailure = code == 0 || code == 409 || code == 429 || code >= 500;
+    return transientFailure ? ProbeOutcome.RETRY : ProbeOutcome.BROKEN;
   }
 
   /** Applies pack objects (field manager {@code sandbox}). */

@@ -118,8 +118,9 @@ class K3sClusterIT {
         .untilAsserted(
             () ->
                 assertThat(fetch("client", "http://web." + NS + ".svc.cluster.local/"))
-                    .contains("hello-from-web"));
-    assertThat(fetch("client", "http://web/")).contains("hello-from-web");
+                    .matches(f -> f.answered("hello-from-web"), "answered hello-from-web"));
+    assertThat(fetch("client", "http://web/"))
+        .matches(f -> f.answered("hello-from-web"), "answered hello-from-web");
   }
 
   @Test
@@ -143,7 +144,9 @@ class K3sClusterIT {
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
-            () -> assertThat(fetch("client", "http://web/")).doesNotContain("hello-from-web"));
+            () ->
+                assertThat(fetch("client", "http://web/"))
+                    .matches(Fetch::blocked, "blocked (timed out or refused), not broken"));
 
     client
         .resource(
@@ -170,7 +173,10 @@ class K3sClusterIT {
 
     await()
         .atMost(Duration.ofSeconds(60))
-        .untilAsserted(() -> assertThat(fetch("client", "http://web/")).contains("hello-from-web"));
+        .untilAsserted(
+            () ->
+                assertThat(fetch("client", "http://web/"))
+                    .matches(f -> f.answered("hello-from-web"), "answered hello-from-web"));
   }
 
   @Test
@@ -224,7 +230,9 @@ class K3sClusterIT {
                 .getStatus()
                 .getPhase())
         .isEqualTo("Bound");
-    assertThat(exec("writer", "cat", "/data/proof")).contains("persisted");
+    Exec proof = exec("writer", "cat", "/data/proof");
+    assertThat(proof.exitCode()).as(proof.toString()).isZero();
+    assertThat(proof.out()).contains("persisted");
   }
 
   private static void startWebServer() {
@@ -273,14 +281,43 @@ class K3sClusterIT {
         .build();
   }
 
-  /** wget from inside a pod with a short timeout; returns the body or the error text. */
-  static String fetch(String pod, String url) {
-    return exec(pod, "timeout", "5", "wget", "-q", "-O", "-", url);
+  /**
+   * What a wget from inside a pod came to: an answer, traffic that is blocked (the request timed
+   * out or was refused), or something else — a broken check that must never pass for "blocked".
+   */
+  record Fetch(int exitCode, String body, String error) {
+    boolean answered(String text) {
+      return exitCode == 0 && body.contains(text);
+    }
+
+    boolean blocked() {
+      // 143: busybox timeout's SIGTERM; the others are wget's own words for a dropped or refused
+      // connection. A DNS failure ("bad address"), a missing wget (127) or an HTTP error is none.
+      return exitCode != 0
+          && (exitCode == 143
+              || error.contains("timed out")
+              || error.contains("Connection refused")
+              || error.contains("Connection reset"));
+    }
   }
 
-  static String exec(String pod, String... command) {
+  /** wget from inside a pod with a short timeout; exec itself failing throws. */
+  static Fetch fetch(String pod, String url) {
+    Exec result = exec(pod, "timeout", "5", "wget", "-T", "3", "-q", "-O", "-", url);
+    return new Fetch(result.exitCode(), result.out(), result.err());
+  }
+
+  /** A command's exit code and output. */
+  record Exec(int exitCode, String out, String err) {}
+
+  /**
+   * Runs {@code command} in {@code pod}. A failure of exec itself (no connection, no exit code
+   * within 20 s) throws: it says nothing about the cluster's behaviour under test.
+   */
+  static Exec exec(String pod, String... command) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exitCode;
     try (ExecWatch watch =
         client
             .pods()
@@ -289,10 +326,19 @@ class K3sClusterIT {
             .writingOutput(out)
             .writingError(err)
             .exec(command)) {
-      watch.exitCode().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return "exec failed: " + e;
+      Integer code = watch.exitCode().get(20, TimeUnit.SECONDS);
+      if (code == null) {
+        throw new IllegalStateException(
+            "exec " + String.join(" ", command) + " in pod " + pod + " gave no exit code");
+      }
+      exitCode = code;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during exec in pod " + pod, e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(
+          "exec " + String.join(" ", command) + " in pod " + pod + " failed: " + e, e);
     }
-    return out + err.toString();
+    return new Exec(exitCode, out.toString(), err.toString());
   }
 }

@@ -79,6 +79,8 @@ class MonitoringPackIT {
             dir.resolve("state"));
     try (Sandbox sandbox = engine.up(stack, UpOptions.defaults(), ProgressListener.NONE)) {
       Prometheus prometheus = sandbox.prometheus();
+      // one Prometheus (one HTTP client) per handle, not one per call
+      assertThat(sandbox.prometheus()).isSameAs(prometheus);
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofSeconds(2))
