@@ -2,9 +2,9 @@ package dev.sandbox.cli;
 
 import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
 import dev.sandbox.SandboxException;
 import dev.sandbox.Stack;
-import dev.sandbox.docker.DockerEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
@@ -47,7 +47,7 @@ final class DoctorCommand implements Callable<Integer> {
     boolean docker = false;
     String dockerProblem = null;
     try {
-      DockerEngine.client();
+      SandboxEngine.requireDocker();
       docker = true;
     } catch (SandboxException e) {
       dockerProblem = e.getMessage();
