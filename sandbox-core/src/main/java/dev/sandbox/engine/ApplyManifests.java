@@ -4,20 +4,19 @@ import dev.sandbox.ProgressListener;
 import dev.sandbox.k3s.Apply;
 
 /** Server-side applies the application's objects (field manager {@code sandbox}), pre-checked. */
-final class ApplyManifests implements Step {
+final class ApplyManifests extends Step {
 
-  @Override
-  public String name() {
-    return "manifests";
+  ApplyManifests() {
+    super("manifests");
   }
 
   @Override
-  public String describe(DeployContext context) {
+  String describe(DeployContext context) {
     return "applying " + context.manifests.size() + " object(s)";
   }
 
   @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     Apply.apply(
         context.client,
         context.manifests,

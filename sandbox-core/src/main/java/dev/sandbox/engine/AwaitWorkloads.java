@@ -7,20 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Waits for every workload to roll out (or Job to complete); on timeout, a diagnosis. */
-final class AwaitWorkloads implements Step {
+final class AwaitWorkloads extends Step {
 
-  @Override
-  public String name() {
-    return "workloads";
+  AwaitWorkloads() {
+    super("workloads");
   }
 
   @Override
-  public String describe(DeployContext context) {
-    return null; // one line per workload
-  }
-
-  @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     List<Manifest> workloads = new ArrayList<>(context.monitoring);
     workloads.addAll(context.manifests);
     Readiness.awaitWorkloads(

@@ -5,25 +5,24 @@ import dev.sandbox.k3s.Apply;
 import dev.sandbox.monitoring.MonitoringPack;
 
 /** Applies the monitoring pack (Prometheus and the team's alerting rules) when it is on. */
-final class InstallMonitoring implements Step {
+final class InstallMonitoring extends Step {
 
-  @Override
-  public String name() {
-    return "monitoring";
+  InstallMonitoring() {
+    super("monitoring");
   }
 
   @Override
-  public boolean appliesTo(DeployContext context) {
+  boolean appliesTo(DeployContext context) {
     return !context.monitoring.isEmpty();
   }
 
   @Override
-  public String describe(DeployContext context) {
+  String describe(DeployContext context) {
     return "Prometheus in " + MonitoringPack.NAMESPACE;
   }
 
   @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     Apply.apply(
         context.client,
         context.monitoring,

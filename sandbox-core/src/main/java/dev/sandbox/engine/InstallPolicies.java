@@ -13,30 +13,29 @@ import java.util.Set;
  * and the team's own policies on the application's namespaces, and waits until the guardrails are
  * in force.
  */
-final class InstallPolicies implements Step {
+final class InstallPolicies extends Step {
+
+  InstallPolicies() {
+    super("policies");
+  }
 
   private static final Duration GUARDRAILS_ACTIVE = Duration.ofSeconds(60);
 
   @Override
-  public String name() {
-    return "policies";
-  }
-
-  @Override
-  public boolean appliesTo(DeployContext context) {
+  boolean appliesTo(DeployContext context) {
     Stack.Policies policies = context.stack.policies();
     return !policies.packs().isEmpty() || !policies.custom().isEmpty();
   }
 
   @Override
-  public String describe(DeployContext context) {
+  String describe(DeployContext context) {
     Stack.Policies policies = context.stack.policies();
     return String.join(", ", policies.packs())
         + (policies.custom().isEmpty() ? "" : " + the team's own");
   }
 
   @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     Stack stack = context.stack;
     Set<String> namespaces = WireServices.Namespaces.of(context.manifests);
     List<Manifest> packs = PolicyPacks.manifests(stack, namespaces, context.loader);

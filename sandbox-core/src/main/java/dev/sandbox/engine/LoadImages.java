@@ -19,20 +19,14 @@ import java.util.Set;
  * map (so mapped pods need no registry), each once: what was loaded while k3s started is not
  * imported again. Offline, an image no pod could ever get fails here, naming its object.
  */
-final class LoadImages implements Step {
+final class LoadImages extends Step {
 
-  @Override
-  public String name() {
-    return "images";
+  LoadImages() {
+    super("images");
   }
 
   @Override
-  public String describe(DeployContext context) {
-    return null; // one line per image
-  }
-
-  @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     List<Manifest> all = new ArrayList<>(context.manifests);
     all.addAll(context.monitoring);
     Set<String> wanted = new LinkedHashSet<>();

@@ -17,25 +17,24 @@ import java.util.Set;
  * neither loaded into the node nor in the local engine can only end in ImagePullBackOff after the
  * readiness timeout, so fail now, naming each image and its object.
  */
-final class OfflineImages implements Step {
+final class OfflineImages extends Step {
 
-  @Override
-  public String name() {
-    return "images";
+  OfflineImages() {
+    super("images");
   }
 
   @Override
-  public boolean appliesTo(DeployContext context) {
+  boolean appliesTo(DeployContext context) {
     return context.offline;
   }
 
   @Override
-  public String describe(DeployContext context) {
+  String describe(DeployContext context) {
     return "checking that every image is local (offline)";
   }
 
   @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     List<Manifest> all = new ArrayList<>(context.manifests);
     all.addAll(context.monitoring);
     Set<String> loaded = new LinkedHashSet<>(context.loaded);

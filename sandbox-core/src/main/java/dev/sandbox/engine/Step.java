@@ -6,22 +6,34 @@ import dev.sandbox.ProgressListener;
  * One step of a {@link Deployment}: a small class with one job. The deployment's loop reports its
  * progress and, when it fails, names it. Internal.
  */
-interface Step {
+abstract class Step {
 
-  /** The component name progress shows for this step (manifests, images, wiring, ...). */
-  String name();
+  private final String name;
+
+  /**
+   * @param name the component name progress shows for this step (manifests, images, ...)
+   */
+  Step(String name) {
+    this.name = name;
+  }
+
+  final String name() {
+    return name;
+  }
 
   /** False when the stack asks nothing of this step (no policy pack, no monitoring). */
-  default boolean appliesTo(DeployContext context) {
+  boolean appliesTo(DeployContext context) {
     return true;
   }
 
   /**
-   * What the step does, shown while it runs; null for a step that reports each of its items itself
-   * (images, workloads).
+   * What the step does, shown while it runs; null (the default) for a step that reports each of its
+   * items itself (images, workloads).
    */
-  String describe(DeployContext context);
+  String describe(DeployContext context) {
+    return null;
+  }
 
   /** Does the work and returns its one-line result. */
-  String run(DeployContext context, ProgressListener listener);
+  abstract String run(DeployContext context, ProgressListener listener);
 }

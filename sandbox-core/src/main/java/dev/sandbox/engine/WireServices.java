@@ -12,20 +12,19 @@ import java.util.Set;
  * use (default included), a Service and EndpointSlice with the production name and a Secret with
  * the production keys.
  */
-final class WireServices implements Step {
+final class WireServices extends Step {
 
-  @Override
-  public String name() {
-    return "wiring";
+  WireServices() {
+    super("wiring");
   }
 
   @Override
-  public String describe(DeployContext context) {
+  String describe(DeployContext context) {
     return "services into " + String.join(", ", namespaces(context));
   }
 
   @Override
-  public String run(DeployContext context, ProgressListener listener) {
+  String run(DeployContext context, ProgressListener listener) {
     Collection<String> namespaces = namespaces(context);
     Wiring.apply(context.client, namespaces, context.bindings);
     return context.bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
