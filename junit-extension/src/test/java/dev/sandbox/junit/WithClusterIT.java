@@ -67,7 +67,9 @@ class WithClusterIT {
             .selectors(
                 selectClass(WithClusterTestCases.ParallelA.class),
                 selectClass(WithClusterTestCases.ParallelB.class),
-                selectClass(WithClusterTestCases.ParallelC.class))
+                selectClass(WithClusterTestCases.ParallelC.class),
+                selectClass(WithClusterTestCases.ParallelKustomizeA.class),
+                selectClass(WithClusterTestCases.ParallelKustomizeB.class))
             .execute();
   }
 
@@ -75,7 +77,8 @@ class WithClusterIT {
 
   @Test
   void classes_running_in_parallel_share_one_start_up() {
-    parallel.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3));
+    // three plain classes and two namespace-per-class classes rendering kustomizations at once
+    parallel.testEvents().assertStatistics(stats -> stats.started(5).succeeded(5));
     assertThat(WithClusterTestCases.SEEN_K3S_IN_PARALLEL).hasSize(3);
     assertThat(java.util.Set.copyOf(WithClusterTestCases.SEEN_K3S_IN_PARALLEL)).hasSize(1);
     // a different sandbox than the sequential plan's, which was closed when that plan ended

@@ -168,6 +168,46 @@ final class WithClusterTestCases {
   @TeamSandbox
   static class ParallelC extends ParallelBase {}
 
+  /**
+   * Two namespace-per-class classes with kustomizations of their own, run in parallel with the
+   * classes above: each render has its own scratch folder in the node, so neither sees the other's.
+   */
+  abstract static class ParallelKustomizeBase {
+    abstract String own();
+
+    @Test
+    void renders_its_own_kustomization(ClusterNamespace namespace, KubernetesClient client) {
+      String other = own().equals("a") ? "b" : "a";
+      var mine = client.configMaps().inNamespace(namespace.name()).withName(own() + "-kz").get();
+      assertThat(mine).as("%s-kz in %s", own(), namespace.name()).isNotNull();
+      assertThat(mine.getData()).containsEntry("from", own());
+      assertThat(client.configMaps().inNamespace(namespace.name()).withName(other + "-kz").get())
+          .isNull();
+    }
+  }
+
+  @WithCluster(
+      stack = "src/test/resources/it-stack.yaml",
+      namespacePerClass = true,
+      manifests = "src/test/resources/it-kustomize/a")
+  static class ParallelKustomizeA extends ParallelKustomizeBase {
+    @Override
+    String own() {
+      return "a";
+    }
+  }
+
+  @WithCluster(
+      stack = "src/test/resources/it-stack.yaml",
+      namespacePerClass = true,
+      manifests = "src/test/resources/it-kustomize/b")
+  static class ParallelKustomizeB extends ParallelKustomizeBase {
+    @Override
+    String own() {
+      return "b";
+    }
+  }
+
   /** A stack whose start fails inside the engine at once; five classes use it. */
   @WithCluster(stack = "src/test/resources/failing-start-stack.yaml")
   @Retention(RetentionPolicy.RUNTIME)
