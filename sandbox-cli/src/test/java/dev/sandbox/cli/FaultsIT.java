@@ -115,6 +115,9 @@ class FaultsIT {
     command.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile());
+    // the child sees exactly this test's environment: a CI variable inherited from the build
+    // would make its up refuse to reuse, which is what these tests are about
+    builder.environment().clear();
     builder.environment().putAll(env());
     builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");
     builder.environment().putAll(extraEnv);
