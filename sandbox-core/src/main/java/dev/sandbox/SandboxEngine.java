@@ -404,7 +404,7 @@ public final class SandboxEngine {
    * @return what was removed
    */
   public List<String> down(String name, boolean keepData, ProgressListener listener) {
-    store.folder(name); // validates the name before anything is touched
+    // lock() checks the name before anything is touched
     try (SandboxLock lock =
         store.lock(
             name,

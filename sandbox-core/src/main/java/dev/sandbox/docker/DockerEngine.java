@@ -108,7 +108,11 @@ public final class DockerEngine {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
-  /** True when the local engine has {@code image} (the one check, used wherever it is asked). */
+  /**
+   * True when the local engine has {@code image}: the engine's one check (the pull policy, the
+   * slice's preload list and the image steps call it; the CLI's doctor has its own, as front ends
+   * may not reach this package).
+   */
   public static boolean hasImage(DockerClient client, String image) {
     try {
       client.inspectImageCmd(image).exec();

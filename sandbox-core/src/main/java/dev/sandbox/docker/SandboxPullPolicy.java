@@ -115,7 +115,7 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
   }
 
   /** The failure for an image that is missing while offline. */
-  public static SandboxException.ImageUnavailable offlineFailure(String image) {
+  private static SandboxException.ImageUnavailable offlineFailure(String image) {
     return new SandboxException.ImageUnavailable(
         image,
         "Image "
