@@ -430,6 +430,11 @@ class SandboxEngineIT {
                   image: alpine:3.17
                   imagePullPolicy: IfNotPresent
                   command: [sh, -c, "echo the-app-gave-up; exit 3"]
+                  # without a probe the pod counts as ready for the instant before it exits; this
+                  # one can only pass after 5 s, long after every run of the container has died
+                  readinessProbe:
+                    exec: {command: ["true"]}
+                    initialDelaySeconds: 5
         """));
     Stack quick = stack.withReadiness(new Stack.Readiness(java.time.Duration.ofSeconds(45)));
 
