@@ -1,5 +1,6 @@
 package dev.sandbox;
 
+import dev.sandbox.stack.YamlTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

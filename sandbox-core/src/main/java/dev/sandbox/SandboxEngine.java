@@ -17,6 +17,7 @@ import dev.sandbox.manifest.Preflight;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.stack.Stack;
 import dev.sandbox.state.SandboxLock;
 import dev.sandbox.state.StateStore;
 import java.io.IOException;

@@ -36,7 +36,7 @@ public final class SandboxName {
   }
 
   /** The rule's wording, for messages that locate the name themselves (stack file errors). */
-  static String rule() {
+  public static String rule() {
     return "use lower-case letters, digits and '-' (at most 63, starting and ending with a letter"
         + " or digit), for example 'orders'";
   }

@@ -1,5 +1,6 @@
 package dev.sandbox;
 
+import dev.sandbox.stack.Stack;
 import java.time.Instant;
 import java.util.Map;
 

@@ -3,6 +3,8 @@ package dev.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.StackLoader;
 import dev.sandbox.testing.RequiresDocker;
 import java.io.IOException;
 import java.nio.file.Files;

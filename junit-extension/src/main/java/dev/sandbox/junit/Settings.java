@@ -2,8 +2,8 @@ package dev.sandbox.junit;
 
 import dev.sandbox.Durations;
 import dev.sandbox.SandboxName;
-import dev.sandbox.Stack;
-import dev.sandbox.StackLoader;
+import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.StackLoader;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;

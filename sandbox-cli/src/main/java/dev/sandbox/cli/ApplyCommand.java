@@ -1,6 +1,6 @@
 package dev.sandbox.cli;
 
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -4,7 +4,7 @@ import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;

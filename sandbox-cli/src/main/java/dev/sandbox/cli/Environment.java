@@ -3,8 +3,8 @@ package dev.sandbox.cli;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import dev.sandbox.SandboxName;
-import dev.sandbox.Stack;
-import dev.sandbox.StackLoader;
+import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.StackLoader;
 import java.nio.file.Path;
 import java.util.Map;
 

@@ -3,7 +3,7 @@ package dev.sandbox.cli;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxEngine;
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;

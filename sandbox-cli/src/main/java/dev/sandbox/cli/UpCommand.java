@@ -1,8 +1,8 @@
 package dev.sandbox.cli;
 
 import dev.sandbox.Sandbox;
-import dev.sandbox.Stack;
 import dev.sandbox.UpOptions;
+import dev.sandbox.stack.Stack;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.sandbox.cli;
 
 import dev.sandbox.SandboxEngine;
-import dev.sandbox.StackLoader;
+import dev.sandbox.stack.StackLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;

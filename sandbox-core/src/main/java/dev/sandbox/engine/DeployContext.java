@@ -2,10 +2,10 @@ package dev.sandbox.engine;
 
 import com.github.dockerjava.api.DockerClient;
 import dev.sandbox.ImageMap;
-import dev.sandbox.Stack;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
 import dev.sandbox.service.ClusterBinding;
+import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;

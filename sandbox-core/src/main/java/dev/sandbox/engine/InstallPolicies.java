@@ -1,9 +1,9 @@
 package dev.sandbox.engine;
 
 import dev.sandbox.ProgressListener;
-import dev.sandbox.Stack;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.policy.PolicyPacks;
+import dev.sandbox.stack.Stack;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

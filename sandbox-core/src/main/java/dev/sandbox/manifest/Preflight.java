@@ -2,7 +2,7 @@ package dev.sandbox.manifest;
 
 import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package dev.sandbox.monitoring;
 
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
 import dev.sandbox.manifest.YamlInput;
+import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;

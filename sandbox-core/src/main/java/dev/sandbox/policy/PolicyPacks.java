@@ -1,10 +1,10 @@
 package dev.sandbox.policy;
 
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

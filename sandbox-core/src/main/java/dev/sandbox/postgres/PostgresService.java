@@ -1,9 +1,9 @@
 package dev.sandbox.postgres;
 
-import dev.sandbox.Stack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.stack.Stack;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.sandbox.rabbitmq;
 
-import dev.sandbox.Stack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.stack.Stack;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.sandbox.service;
 
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.util.Map;
 import org.testcontainers.containers.GenericContainer;
 

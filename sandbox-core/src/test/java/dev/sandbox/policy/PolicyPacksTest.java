@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
-import dev.sandbox.StackLoader;
+import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.StackLoader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.lang.reflect.Proxy;

@@ -1,8 +1,9 @@
-package dev.sandbox;
+package dev.sandbox.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox.StackFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.sandbox;
+package dev.sandbox.stack;
 
+import dev.sandbox.StackFileException;
 import dev.sandbox.manifest.YamlInput;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,12 +24,12 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * YAML node trees with their source positions: composing, merging over defaults, and reporting
  * errors at the node that caused them. Values are read through {@link YamlTree.Entry}.
  */
-final class YamlTree {
+public final class YamlTree {
 
   private YamlTree() {}
 
   /** Composes one YAML document; syntax errors become {@link StackFileException}s. */
-  static Optional<Node> compose(String label, String text) {
+  public static Optional<Node> compose(String label, String text) {
     String checked =
         YamlInput.check(
             text,
@@ -55,7 +56,7 @@ final class YamlTree {
    * Deep-merges {@code override} over {@code base}: mappings key by key, everything else replaced.
    * Nodes keep the marks of the file they came from.
    */
-  static Node merge(Node base, Node override) {
+  public static Node merge(Node base, Node override) {
     if (base instanceof MappingNode baseMap && override instanceof MappingNode overrideMap) {
       Map<String, NodeTuple> byKey = new java.util.LinkedHashMap<>();
       for (NodeTuple tuple : baseMap.getValue()) {
@@ -129,9 +130,9 @@ final class YamlTree {
   }
 
   /** A node at a key path, able to report errors at its own position. */
-  record Entry(String path, Node node) {
+  public record Entry(String path, Node node) {
 
-    StackFileException error(String problem) {
+    public StackFileException error(String problem) {
       return errorAt(node, path, problem);
     }
 
@@ -154,7 +155,7 @@ final class YamlTree {
      * This node as a mapping whose keys must all be in {@code known}; unknown and duplicate keys
      * are errors at the key itself.
      */
-    Map<String, Entry> mapping(List<String> known) {
+    public Map<String, Entry> mapping(List<String> known) {
       if (!(node instanceof MappingNode mapping)) {
         throw error(
             "expected a mapping with the keys "
@@ -194,7 +195,7 @@ final class YamlTree {
     }
 
     /** A mapping with free-form keys (image map, secret keys). */
-    Map<String, Entry> freeMapping(String what) {
+    public Map<String, Entry> freeMapping(String what) {
       if (!(node instanceof MappingNode mapping)) {
         throw error("expected a mapping of " + what + ", found " + describe(node) + ".");
       }
@@ -211,7 +212,7 @@ final class YamlTree {
       return result;
     }
 
-    List<Entry> sequence(String what) {
+    public List<Entry> sequence(String what) {
       if (!(node instanceof SequenceNode sequence)) {
         throw error("expected a list of " + what + ", found " + describe(node) + ".");
       }
@@ -223,14 +224,14 @@ final class YamlTree {
       return result;
     }
 
-    String string() {
+    public String string() {
       if (!(node instanceof ScalarNode scalar)) {
         throw error("expected a single value, found " + describe(node) + ".");
       }
       return scalar.getValue();
     }
 
-    String nonBlank(String what) {
+    public String nonBlank(String what) {
       String value = string().trim();
       if (value.isEmpty()) {
         throw error("must not be empty; expected " + what + ".");
@@ -238,7 +239,7 @@ final class YamlTree {
       return value;
     }
 
-    boolean bool() {
+    public boolean bool() {
       String value = string().trim().toLowerCase();
       return switch (value) {
         case "true", "yes", "on" -> true;

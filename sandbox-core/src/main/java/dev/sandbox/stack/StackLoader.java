@@ -1,5 +1,10 @@
-package dev.sandbox;
+package dev.sandbox.stack;
 
+import dev.sandbox.Durations;
+import dev.sandbox.ImageMap;
+import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxName;
+import dev.sandbox.StackFileException;
 import dev.sandbox.manifest.YamlInput;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,7 @@
-package dev.sandbox;
+package dev.sandbox.stack;
 
+import dev.sandbox.ImageMap;
+import dev.sandbox.SandboxName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
