@@ -1,6 +1,8 @@
 package dev.sandbox;
 
 import dev.sandbox.monitoring.MonitoringPack;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.Registry;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -63,33 +65,47 @@ public final class Sandbox implements AutoCloseable {
     return client;
   }
 
-  /** PostgreSQL as seen from the host, when the stack enables it. */
-  public Optional<PostgresEndpoint> postgres() {
-    Map<String, String> d = state.services().get("postgres");
-    return d == null
-        ? Optional.empty()
-        : Optional.of(
-            new PostgresEndpoint(
-                d.get("host"),
-                Integer.parseInt(d.get("port")),
-                d.get("database"),
-                d.get("username"),
-                d.get("password")));
+  /**
+   * The endpoint of type {@code type} ({@code PostgresEndpoint}, {@code RabbitEndpoint}, ...), when
+   * the stack runs the service it belongs to.
+   */
+  public <T> Optional<T> endpoint(Class<T> type) {
+    return services().stream()
+        .map(ServiceEndpoint::endpoint)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .findFirst();
   }
 
-  /** RabbitMQ as seen from the host, when the stack enables it. */
-  public Optional<RabbitEndpoint> rabbitmq() {
-    Map<String, String> d = state.services().get("rabbitmq");
-    return d == null
-        ? Optional.empty()
-        : Optional.of(
-            new RabbitEndpoint(
-                d.get("host"),
-                Integer.parseInt(d.get("port")),
-                Integer.parseInt(d.get("management-port")),
-                d.get("vhost"),
-                d.get("username"),
-                d.get("password")));
+  /** The backing services this sandbox runs, in registration order. */
+  public List<ServiceEndpoint> services() {
+    List<ServiceEndpoint> result = new java.util.ArrayList<>();
+    for (BackingService service : Registry.all()) {
+      Map<String, String> details = state.services().get(service.id());
+      if (details != null) {
+        result.add(
+            new ServiceEndpoint(
+                service.id(),
+                service.displayName(),
+                service.endpoint(details),
+                service.summary(details),
+                service.environment(details)));
+      }
+    }
+    return result;
+  }
+
+  /** Every type {@link #endpoint} can return: one per registered backing service. */
+  public static List<Class<?>> endpointTypes() {
+    return Registry.all().stream().<Class<?>>map(BackingService::endpointType).toList();
+  }
+
+  /**
+   * The stack key that enables the service an endpoint type belongs to ({@code
+   * services.postgres.enabled}), when a registered service provides that type.
+   */
+  public static Optional<String> enablingKey(Class<?> endpointType) {
+    return Registry.forEndpoint(endpointType).map(s -> "services." + s.id() + ".enabled");
   }
 
   /**

@@ -17,6 +17,7 @@ import dev.sandbox.manifest.Preflight;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.service.Registry;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.state.SandboxLock;
 import dev.sandbox.state.StateStore;
@@ -111,7 +112,7 @@ public final class SandboxEngine {
     UpPlan plan =
         UpPlan.decide(
             parts,
-            Services.enabledIn(stack).stream().map(BackingService::id).collect(Collectors.toSet()),
+            Registry.enabledIn(stack).stream().map(BackingService::id).collect(Collectors.toSet()),
             options.reuse(),
             UpPlan.Observed.of(existing, state, store.root().toString()));
     switch (plan.action()) {
@@ -169,7 +170,7 @@ public final class SandboxEngine {
     }
     LocalSlice slice = slice(docker, stack);
     List<String> preloadable = slice.preloadable();
-    List<BackingService> services = Services.enabledIn(stack);
+    List<BackingService> services = Registry.enabledIn(stack);
     Map<String, Credentials> credentials = store.credentials(name);
     services.forEach(s -> credentials.computeIfAbsent(s.id(), id -> Credentials.generate()));
     store.writeCredentials(name, credentials);

@@ -3,6 +3,7 @@ package dev.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sandbox.postgres.PostgresEndpoint;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
 import dev.sandbox.testing.RequiresDocker;
@@ -164,7 +165,7 @@ class SandboxEngineIT {
 
     SandboxEngine engine = engine();
     try (Sandbox sandbox = engine.up(stack, UpOptions.defaults(), events::add)) {
-      PostgresEndpoint db = sandbox.postgres().orElseThrow();
+      PostgresEndpoint db = sandbox.endpoint(PostgresEndpoint.class).orElseThrow();
       assertThat(db.host()).isEqualTo("127.0.0.1");
       try (var connection =
               DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
@@ -322,7 +323,7 @@ class SandboxEngineIT {
   }
 
   private static void execute(Sandbox sandbox, String... statements) throws Exception {
-    PostgresEndpoint db = sandbox.postgres().orElseThrow();
+    PostgresEndpoint db = sandbox.endpoint(PostgresEndpoint.class).orElseThrow();
     try (var connection = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
         var statement = connection.createStatement()) {
       for (String sql : statements) {
@@ -332,7 +333,7 @@ class SandboxEngineIT {
   }
 
   private static String query(Sandbox sandbox, String sql) throws Exception {
-    PostgresEndpoint db = sandbox.postgres().orElseThrow();
+    PostgresEndpoint db = sandbox.endpoint(PostgresEndpoint.class).orElseThrow();
     try (var connection = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
         ResultSet rs = connection.createStatement().executeQuery(sql)) {
       assertThat(rs.next()).as("a row from " + sql).isTrue();

@@ -1,7 +1,5 @@
 package dev.sandbox.junit;
 
-import dev.sandbox.PostgresEndpoint;
-import dev.sandbox.RabbitEndpoint;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
@@ -11,6 +9,7 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -38,13 +37,16 @@ final class SandboxExtension
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(SandboxExtension.class);
+
+  /** What any stack can inject; each backing service on the classpath adds its endpoint type. */
   private static final List<Class<?>> SUPPORTED =
-      List.of(
-          Sandbox.class,
-          KubernetesClient.class,
-          PostgresEndpoint.class,
-          RabbitEndpoint.class,
-          ClusterNamespace.class);
+      List.of(Sandbox.class, KubernetesClient.class, ClusterNamespace.class);
+
+  private static List<Class<?>> supported() {
+    List<Class<?>> types = new java.util.ArrayList<>(SUPPORTED);
+    types.addAll(Sandbox.endpointTypes());
+    return types;
+  }
 
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -114,7 +116,7 @@ final class SandboxExtension
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return SUPPORTED.contains(parameter.getParameter().getType())
+    return supported().contains(parameter.getParameter().getType())
         || parameter.isAnnotated(InjectSandbox.class);
   }
 
@@ -141,23 +143,18 @@ final class SandboxExtension
     if (type == KubernetesClient.class) {
       return sandbox.client();
     }
-    if (type == PostgresEndpoint.class) {
+    if (Sandbox.endpointTypes().contains(type)) {
       return sandbox
-          .postgres()
+          .endpoint(type)
           .orElseThrow(
               () ->
                   new ExtensionConfigurationException(
                       where
-                          + " asks for PostgreSQL, but the stack disables it (services.postgres.enabled: false)."));
-    }
-    if (type == RabbitEndpoint.class) {
-      return sandbox
-          .rabbitmq()
-          .orElseThrow(
-              () ->
-                  new ExtensionConfigurationException(
-                      where
-                          + " asks for RabbitMQ, but the stack disables it (services.rabbitmq.enabled: false)."));
+                          + " asks for a "
+                          + type.getSimpleName()
+                          + ", but the stack does not run that service ("
+                          + Sandbox.enablingKey(type).orElse("services")
+                          + ": false)."));
     }
     if (type == ClusterNamespace.class) {
       return Optional.ofNullable(
@@ -174,7 +171,9 @@ final class SandboxExtension
             + " has type "
             + type.getName()
             + ", which @WithCluster cannot inject."
-            + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.");
+            + " Supported types: "
+            + supported().stream().map(Class::getSimpleName).collect(Collectors.joining(", "))
+            + ".");
   }
 
   /**

@@ -2,8 +2,8 @@ package dev.sandbox.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox.PostgresEndpoint;
 import dev.sandbox.Sandbox;
+import dev.sandbox.postgres.PostgresEndpoint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -74,7 +74,7 @@ final class DoctorCommand implements Callable<Integer> {
           memory >= 4L << 30,
           "memory",
           memory / (1 << 20) + " MiB for containers",
-          "give Docker at least 4 GiB (k3s, PostgreSQL and RabbitMQ together use about 1.5 GiB)");
+          "give Docker at least 4 GiB (the default slice, k3s with PostgreSQL and RabbitMQ, uses about 1.5 GiB)");
     } else {
       check(out, false, "Docker engine", "not reachable", dockerProblem);
     }
@@ -91,14 +91,7 @@ final class DoctorCommand implements Callable<Integer> {
       check(out, false, "disk", e.getMessage(), "check " + env.home());
     }
     ImageMap map = stack.imageMap().overriddenBy(config.imageMap());
-    List<String> images = new ArrayList<>(List.of(stack.k3s().image()));
-    if (stack.postgres().enabled()) {
-      images.add(stack.postgres().image());
-    }
-    if (stack.rabbitmq().enabled()) {
-      images.add(stack.rabbitmq().image());
-    }
-    for (String official : images) {
+    for (String official : stack.containerImages()) {
       String image = map.apply(official);
       String label = official.equals(image) ? image : official + " -> " + image;
       if (!docker) {

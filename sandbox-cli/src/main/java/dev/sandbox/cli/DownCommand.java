@@ -25,7 +25,8 @@ final class DownCommand implements Callable<Integer> {
 
   @Option(
       names = "--keep-data",
-      description = "Keep the PostgreSQL and RabbitMQ data volumes (and their credentials).")
+      description =
+          "Keep the backing services' data volumes (PostgreSQL, RabbitMQ, ...) and their credentials.")
   boolean keepData;
 
   @Override

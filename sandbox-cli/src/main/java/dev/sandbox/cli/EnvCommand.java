@@ -36,36 +36,7 @@ final class EnvCommand implements Callable<Integer> {
     Map<String, String> vars = new LinkedHashMap<>();
     vars.put("KUBECONFIG", sandbox.kubeconfigPath().toString());
     vars.put("SANDBOX_NAME", sandbox.name());
-    sandbox
-        .postgres()
-        .ifPresent(
-            pg -> {
-              vars.put("SANDBOX_POSTGRES_JDBC_URL", pg.jdbcUrl());
-              vars.put(
-                  "DATABASE_URL",
-                  "postgresql://"
-                      + pg.username()
-                      + ":"
-                      + pg.password()
-                      + "@"
-                      + pg.host()
-                      + ":"
-                      + pg.port()
-                      + "/"
-                      + pg.database());
-              vars.put("PGHOST", pg.host());
-              vars.put("PGPORT", String.valueOf(pg.port()));
-              vars.put("PGDATABASE", pg.database());
-              vars.put("PGUSER", pg.username());
-              vars.put("PGPASSWORD", pg.password());
-            });
-    sandbox
-        .rabbitmq()
-        .ifPresent(
-            mq -> {
-              vars.put("AMQP_URL", mq.amqpUri());
-              vars.put("SANDBOX_RABBITMQ_MANAGEMENT_URL", mq.managementUrl());
-            });
+    sandbox.services().forEach(service -> vars.putAll(service.environment()));
     sandbox.prometheusUrl().ifPresent(url -> vars.put("PROMETHEUS_URL", url));
     return vars;
   }

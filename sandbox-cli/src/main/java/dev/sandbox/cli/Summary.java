@@ -25,21 +25,9 @@ final class Summary {
             + sandbox.name()
             + ")");
     sandbox
-        .postgres()
-        .ifPresent(pg -> out.println("  postgres     " + pg.jdbcUrl() + "  user " + pg.username()));
-    sandbox
-        .rabbitmq()
-        .ifPresent(
-            mq ->
-                out.println(
-                    "  rabbitmq     amqp://"
-                        + mq.host()
-                        + ":"
-                        + mq.amqpPort()
-                        + "  management "
-                        + mq.managementUrl()
-                        + "  user "
-                        + mq.username()));
+        .services()
+        .forEach(
+            service -> out.println(String.format("  %-12s %s", service.id(), service.summary())));
     sandbox.prometheusUrl().ifPresent(url -> out.println("  prometheus   " + url));
     out.println();
     out.println(

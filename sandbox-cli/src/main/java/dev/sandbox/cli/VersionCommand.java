@@ -34,14 +34,7 @@ final class VersionCommand implements Callable<Integer> {
       return new String[] {
         "sandbox " + SandboxEngine.VERSION,
         "  java " + System.getProperty("java.version"),
-        "  default images: "
-            + stack.k3s().image()
-            + ", "
-            + stack.postgres().image()
-            + ", "
-            + stack.rabbitmq().image()
-            + ", "
-            + stack.monitoring().image()
+        "  default images: " + String.join(", ", stack.officialImages())
       };
     }
   }

@@ -143,7 +143,7 @@ class BadInputCorpusIT {
             "sandbox.yaml:5:13: services.rabbitmq.secret.name: 'Rabbit_Credentials' is not a valid Secret name"),
         files(
             "same-service-name",
-            "sandbox.yaml:4:13: services.rabbitmq: service-name 'db' is already used by postgres"),
+            "sandbox.yaml:4:28: services.rabbitmq.service-name: 'db' is already the service-name of postgres"),
         files(
             "bad-service-name",
             "sandbox.yaml:3:28: services.postgres.service-name: 'Orders' is not a valid Service name"),

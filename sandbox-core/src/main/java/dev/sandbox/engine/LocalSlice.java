@@ -22,6 +22,8 @@ import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.service.Registry;
+import dev.sandbox.stack.ServiceSpec;
 import dev.sandbox.stack.Stack;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,21 +126,8 @@ public final class LocalSlice {
       if (created) {
         createdVolumes.add(volume);
       }
-      GenericContainer<?> container =
-          service.container(
-              stack,
-              resolve(service.officialImage(stack)),
-              credentials.get(service.id()),
-              !created);
-      configure(
-          container,
-          service.id(),
-          network,
-          service.publishedPorts(),
-          volume,
-          service.dataPath(),
-          Map.of());
-      serviceContainers.put(service, container);
+      serviceContainers.put(
+          service, serviceContainer(service, network, credentials, !created, Map.of()));
     }
     List<GenericContainer<?>> all = new ArrayList<>();
     all.add(k3s);
@@ -166,7 +155,7 @@ public final class LocalSlice {
           containers.put(service.id(), container.getContainerId());
           details.put(service.id(), hostDetails(service, container, credentials));
           bindings.add(
-              service.binding(stack, credentials.get(service.id()), ipOn(container, name)));
+              service.binding(spec(service), credentials.get(service.id()), ipOn(container, name)));
         });
     int apiPort = k3s.getMappedPort(K3sContainer.KUBE_SECURE_PORT);
     return new Started(
@@ -187,7 +176,7 @@ public final class LocalSlice {
       ProgressListener listener) {
     Network network = SandboxNetwork.existing(docker, networkName(stack.name()));
     SandboxState current = state;
-    for (BackingService service : Services.enabledIn(stack)) {
+    for (BackingService service : Registry.enabledIn(stack)) {
       if (!components.contains(service.id())) {
         continue;
       }
@@ -200,16 +189,12 @@ public final class LocalSlice {
         }
       }
       GenericContainer<?> container =
-          service.container(
-              stack, resolve(service.officialImage(stack)), credentials.get(service.id()), true);
-      configure(
-          container,
-          service.id(),
-          network,
-          service.publishedPorts(),
-          volumeName(stack.name(), service.id()),
-          service.dataPath(),
-          pinnedPorts(current.services().get(service.id())));
+          serviceContainer(
+              service,
+              network,
+              credentials,
+              true,
+              pinnedPorts(current.services().get(service.id())));
       container.withReuse(true);
       ContainerStarts.all(List.of(container), listener, ContainerStarts.pool());
       current =
@@ -221,6 +206,31 @@ public final class LocalSlice {
     return current;
   }
 
+  /** A service's container on the sandbox's network, its data volume and loopback-only ports. */
+  private GenericContainer<?> serviceContainer(
+      BackingService service,
+      Network network,
+      Map<String, Credentials> credentials,
+      boolean existingData,
+      Map<Integer, Integer> pinnedPorts) {
+    ServiceSpec spec = spec(service);
+    GenericContainer<?> container =
+        service.container(spec, resolve(spec.image()), credentials.get(service.id()), existingData);
+    configure(
+        container,
+        service.id(),
+        network,
+        service.publishedPorts(),
+        volumeName(stack.name(), service.id()),
+        service.dataPath(),
+        pinnedPorts);
+    return container;
+  }
+
+  private ServiceSpec spec(BackingService service) {
+    return stack.service(service.id()).orElseThrow();
+  }
+
   /**
    * A service's connection details for the host, plus the host port of each published container
    * port ({@code published.<port>}), so that a replacement container gets the same ones.
@@ -230,7 +240,8 @@ public final class LocalSlice {
     Map<Integer, Integer> ports = new HashMap<>();
     service.publishedPorts().forEach(p -> ports.put(p, container.getMappedPort(p)));
     Map<String, String> details =
-        new LinkedHashMap<>(service.hostDetails(stack, credentials.get(service.id()), ports));
+        new LinkedHashMap<>(
+            service.hostDetails(spec(service), credentials.get(service.id()), ports));
     ports.forEach((inside, outside) -> details.put("published." + inside, outside.toString()));
     return details;
   }

@@ -6,30 +6,22 @@ import dev.sandbox.SandboxState;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
+import dev.sandbox.service.Registry;
 import dev.sandbox.stack.Stack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 
-/** The backing services found through {@link ServiceLoader}, and their cluster view. Internal. */
+/** How the cluster reaches the backing services of a running sandbox. Internal. */
 public final class Services {
 
   private Services() {}
-
-  /** The services the stack enables, in registration order. */
-  public static List<BackingService> enabledIn(Stack stack) {
-    return ServiceLoader.load(BackingService.class, Services.class.getClassLoader()).stream()
-        .map(ServiceLoader.Provider::get)
-        .filter(s -> s.enabledIn(stack))
-        .toList();
-  }
 
   /** How the cluster reaches a running sandbox's services: container addresses, credentials. */
   public static List<ClusterBinding> bindings(
       DockerClient docker, Stack stack, SandboxState state, Map<String, Credentials> credentials) {
     List<ClusterBinding> bindings = new ArrayList<>();
-    for (BackingService service : enabledIn(stack)) {
+    for (BackingService service : Registry.enabledIn(stack)) {
       String id = state.containers().get(service.id());
       if (id == null) {
         throw new SandboxException(
@@ -48,7 +40,9 @@ public final class Services {
               .getNetworks()
               .get(LocalSlice.networkName(stack.name()))
               .getIpAddress();
-      bindings.add(service.binding(stack, credentials.get(service.id()), ip));
+      bindings.add(
+          service.binding(
+              stack.service(service.id()).orElseThrow(), credentials.get(service.id()), ip));
     }
     return bindings;
   }

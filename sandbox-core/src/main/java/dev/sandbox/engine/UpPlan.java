@@ -135,7 +135,13 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
             + "` first, or choose another name with --name.");
   }
 
-  /** Decides; see {@link Action} for the cases. */
+  /**
+   * Decides; see {@link Action} for the cases.
+   *
+   * @param parts the stack's {@link #parts}
+   * @param services the ids of every registered backing service: their parts need new containers
+   *     when they change, and their dead containers can be restarted alone
+   */
   public static UpPlan decide(
       Map<String, String> parts, Set<String> services, boolean reuse, Observed observed) {
     if (observed.containers().isEmpty()) {
@@ -172,7 +178,9 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
         dead.add(container.component());
       }
     }
-    boolean needsContainers = changed.stream().anyMatch(Stack.RECREATE_SECTIONS::contains);
+    boolean needsContainers =
+        changed.stream()
+            .anyMatch(part -> Stack.CONTAINER_PARTS.contains(part) || services.contains(part));
     if (stopped.isEmpty() && changed.isEmpty()) {
       return new UpPlan(
           Action.REUSE,

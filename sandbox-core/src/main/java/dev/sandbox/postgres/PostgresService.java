@@ -3,7 +3,8 @@ package dev.sandbox.postgres;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
-import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.ServiceSection;
+import dev.sandbox.stack.ServiceSpec;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,27 +19,61 @@ public final class PostgresService implements BackingService {
 
   static final int PORT = 5432;
 
+  private static final List<String> SECRET_KEYS =
+      List.of("host", "port", "database", "username", "password", "jdbc-url", "uri");
+
   @Override
   public String id() {
     return "postgres";
   }
 
   @Override
-  public boolean enabledIn(Stack stack) {
-    return stack.postgres().enabled();
+  public String displayName() {
+    return "PostgreSQL";
   }
 
   @Override
-  public String officialImage(Stack stack) {
-    return stack.postgres().image();
+  public String defaults() {
+    return """
+        enabled: true
+        version: "17"
+        database: app
+        service-name: postgres
+        secret:
+          name: postgres-credentials
+          keys: {host: host, port: port, database: database, username: username, password: password, jdbc-url: jdbc-url, uri: uri}
+        """;
+  }
+
+  @Override
+  public List<String> sectionKeys() {
+    return List.of("database");
+  }
+
+  @Override
+  public ServiceSpec read(ServiceSection section) {
+    var entry = section.get("database");
+    String database = entry.nonBlank("a database name");
+    if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+      throw entry.error(
+          "'"
+              + database
+              + "' is not a plain PostgreSQL identifier; use letters, digits and '_', for example orders.");
+    }
+    return new PostgresSpec(
+        section.enabled(),
+        section.version(),
+        database,
+        section.serviceName(),
+        section.secret(SECRET_KEYS));
   }
 
   @Override
   public GenericContainer<?> container(
-      Stack stack, String image, Credentials credentials, boolean existingData) {
+      ServiceSpec spec, String image, Credentials credentials, boolean existingData) {
     PostgreSQLContainer container =
         new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
-            .withDatabaseName(stack.postgres().database())
+            .withDatabaseName(((PostgresSpec) spec).database())
             .withUsername(credentials.username())
             .withPassword(credentials.password());
     if (existingData) {
@@ -52,48 +87,42 @@ public final class PostgresService implements BackingService {
   }
 
   @Override
-  public ClusterBinding binding(Stack stack, Credentials credentials, String containerIp) {
-    Stack.Postgres spec = stack.postgres();
-    String host = spec.serviceName();
+  public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
+    PostgresEndpoint inCluster =
+        new PostgresEndpoint(
+            spec.serviceName(),
+            PORT,
+            ((PostgresSpec) spec).database(),
+            credentials.username(),
+            credentials.password());
     Map<String, String> logical = new LinkedHashMap<>();
-    logical.put("host", host);
+    logical.put("host", inCluster.host());
     logical.put("port", String.valueOf(PORT));
-    logical.put("database", spec.database());
-    logical.put("username", credentials.username());
-    logical.put("password", credentials.password());
-    logical.put("jdbc-url", "jdbc:postgresql://" + host + ":" + PORT + "/" + spec.database());
-    logical.put(
-        "uri",
-        "postgresql://"
-            + credentials.username()
-            + ":"
-            + credentials.password()
-            + "@"
-            + host
-            + ":"
-            + PORT
-            + "/"
-            + spec.database());
+    logical.put("database", inCluster.database());
+    logical.put("username", inCluster.username());
+    logical.put("password", inCluster.password());
+    logical.put("jdbc-url", inCluster.jdbcUrl());
+    logical.put("uri", inCluster.uriWithPassword());
     return new ClusterBinding(
         spec.serviceName(),
         containerIp,
         Map.of("postgres", PORT),
         spec.secret().name(),
-        rename(logical, spec.secret().keys()));
+        ClusterBinding.rename(logical, spec.secret().keys()));
   }
 
   @Override
   public Map<String, String> hostDetails(
-      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
+      ServiceSpec spec, Credentials credentials, Map<Integer, Integer> hostPorts) {
     int port = hostPorts.get(PORT);
+    String database = ((PostgresSpec) spec).database();
     Map<String, String> details = new LinkedHashMap<>();
     details.put("host", "127.0.0.1");
     details.put("port", String.valueOf(port));
-    details.put("database", stack.postgres().database());
+    details.put("database", database);
     details.put("username", credentials.username());
     details.put("password", credentials.password());
-    details.put(
-        "jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/" + stack.postgres().database());
+    details.put("jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/" + database);
     return details;
   }
 
@@ -107,9 +136,38 @@ public final class PostgresService implements BackingService {
     return "/var/lib/postgresql/data";
   }
 
-  static Map<String, String> rename(Map<String, String> logical, Map<String, String> keyNames) {
-    Map<String, String> data = new LinkedHashMap<>();
-    logical.forEach((key, value) -> data.put(keyNames.getOrDefault(key, key), value));
-    return data;
+  @Override
+  public Class<?> endpointType() {
+    return PostgresEndpoint.class;
+  }
+
+  @Override
+  public PostgresEndpoint endpoint(Map<String, String> d) {
+    return new PostgresEndpoint(
+        d.get("host"),
+        Integer.parseInt(d.get("port")),
+        d.get("database"),
+        d.get("username"),
+        d.get("password"));
+  }
+
+  @Override
+  public String summary(Map<String, String> hostDetails) {
+    PostgresEndpoint pg = endpoint(hostDetails);
+    return pg.jdbcUrl() + "  user " + pg.username();
+  }
+
+  @Override
+  public Map<String, String> environment(Map<String, String> hostDetails) {
+    PostgresEndpoint pg = endpoint(hostDetails);
+    Map<String, String> vars = new LinkedHashMap<>();
+    vars.put("SANDBOX_POSTGRES_JDBC_URL", pg.jdbcUrl());
+    vars.put("DATABASE_URL", pg.uriWithPassword());
+    vars.put("PGHOST", pg.host());
+    vars.put("PGPORT", String.valueOf(pg.port()));
+    vars.put("PGDATABASE", pg.database());
+    vars.put("PGUSER", pg.username());
+    vars.put("PGPASSWORD", pg.password());
+    return vars;
   }
 }

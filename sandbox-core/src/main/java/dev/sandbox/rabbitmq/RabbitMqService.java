@@ -3,9 +3,8 @@ package dev.sandbox.rabbitmq;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
-import dev.sandbox.stack.Stack;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import dev.sandbox.stack.ServiceSection;
+import dev.sandbox.stack.ServiceSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,63 +18,101 @@ public final class RabbitMqService implements BackingService {
   static final int AMQP = 5672;
   static final int MANAGEMENT = 15672;
 
+  private static final List<String> SECRET_KEYS =
+      List.of("host", "port", "vhost", "username", "password", "uri");
+
   @Override
   public String id() {
     return "rabbitmq";
   }
 
   @Override
-  public boolean enabledIn(Stack stack) {
-    return stack.rabbitmq().enabled();
+  public String displayName() {
+    return "RabbitMQ";
   }
 
   @Override
-  public String officialImage(Stack stack) {
-    return stack.rabbitmq().image();
+  public String defaults() {
+    return """
+        enabled: true
+        version: 4.1-management
+        vhost: /
+        service-name: rabbitmq
+        secret:
+          name: rabbitmq-credentials
+          keys: {host: host, port: port, vhost: vhost, username: username, password: password, uri: uri}
+        """;
+  }
+
+  @Override
+  public List<String> sectionKeys() {
+    return List.of("vhost");
+  }
+
+  @Override
+  public ServiceSpec read(ServiceSection section) {
+    return new RabbitMqSpec(
+        section.enabled(),
+        section.version(),
+        section.get("vhost").nonBlank("a virtual host such as /"),
+        section.serviceName(),
+        section.secret(SECRET_KEYS));
   }
 
   @Override
   public GenericContainer<?> container(
-      Stack stack, String image, Credentials credentials, boolean existingData) {
+      ServiceSpec spec, String image, Credentials credentials, boolean existingData) {
     return new RabbitMQContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rabbitmq"))
         .withAdminUser(credentials.username())
         .withAdminPassword(credentials.password())
-        .withEnv("RABBITMQ_DEFAULT_VHOST", stack.rabbitmq().vhost());
+        .withEnv("RABBITMQ_DEFAULT_VHOST", ((RabbitMqSpec) spec).vhost());
   }
 
   @Override
-  public ClusterBinding binding(Stack stack, Credentials credentials, String containerIp) {
-    Stack.RabbitMq spec = stack.rabbitmq();
-    String host = spec.serviceName();
+  public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
+    String vhost = ((RabbitMqSpec) spec).vhost();
+    RabbitEndpoint inCluster =
+        new RabbitEndpoint(
+            spec.serviceName(),
+            AMQP,
+            MANAGEMENT,
+            vhost,
+            credentials.username(),
+            credentials.password());
     Map<String, String> logical = new LinkedHashMap<>();
-    logical.put("host", host);
+    logical.put("host", inCluster.host());
     logical.put("port", String.valueOf(AMQP));
-    logical.put("vhost", spec.vhost());
-    logical.put("username", credentials.username());
-    logical.put("password", credentials.password());
-    logical.put("uri", uri(credentials, host, AMQP, spec.vhost()));
-    Map<String, String> data = new LinkedHashMap<>();
-    logical.forEach((key, value) -> data.put(spec.secret().keys().getOrDefault(key, key), value));
+    logical.put("vhost", vhost);
+    logical.put("username", inCluster.username());
+    logical.put("password", inCluster.password());
+    logical.put("uri", inCluster.amqpUri());
     return new ClusterBinding(
         spec.serviceName(),
         containerIp,
         Map.of("amqp", AMQP, "management", MANAGEMENT),
         spec.secret().name(),
-        data);
+        ClusterBinding.rename(logical, spec.secret().keys()));
   }
 
   @Override
   public Map<String, String> hostDetails(
-      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts) {
+      ServiceSpec spec, Credentials credentials, Map<Integer, Integer> hostPorts) {
+    RabbitEndpoint mq =
+        new RabbitEndpoint(
+            "127.0.0.1",
+            hostPorts.get(AMQP),
+            hostPorts.get(MANAGEMENT),
+            ((RabbitMqSpec) spec).vhost(),
+            credentials.username(),
+            credentials.password());
     Map<String, String> details = new LinkedHashMap<>();
-    details.put("host", "127.0.0.1");
-    details.put("port", String.valueOf(hostPorts.get(AMQP)));
-    details.put("management-port", String.valueOf(hostPorts.get(MANAGEMENT)));
-    details.put("vhost", stack.rabbitmq().vhost());
-    details.put("username", credentials.username());
-    details.put("password", credentials.password());
-    details.put(
-        "uri", uri(credentials, "127.0.0.1", hostPorts.get(AMQP), stack.rabbitmq().vhost()));
+    details.put("host", mq.host());
+    details.put("port", String.valueOf(mq.amqpPort()));
+    details.put("management-port", String.valueOf(mq.managementPort()));
+    details.put("vhost", mq.vhost());
+    details.put("username", mq.username());
+    details.put("password", mq.password());
+    details.put("uri", mq.amqpUri());
     return details;
   }
 
@@ -89,20 +126,41 @@ public final class RabbitMqService implements BackingService {
     return "/var/lib/rabbitmq";
   }
 
-  private static String uri(Credentials credentials, String host, int port, String vhost) {
-    return "amqp://"
-        + enc(credentials.username())
-        + ":"
-        + enc(credentials.password())
-        + "@"
-        + host
-        + ":"
-        + port
-        + "/"
-        + enc(vhost);
+  @Override
+  public Class<?> endpointType() {
+    return RabbitEndpoint.class;
   }
 
-  private static String enc(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  @Override
+  public RabbitEndpoint endpoint(Map<String, String> d) {
+    return new RabbitEndpoint(
+        d.get("host"),
+        Integer.parseInt(d.get("port")),
+        Integer.parseInt(d.get("management-port")),
+        d.get("vhost"),
+        d.get("username"),
+        d.get("password"));
+  }
+
+  @Override
+  public String summary(Map<String, String> hostDetails) {
+    RabbitEndpoint mq = endpoint(hostDetails);
+    return "amqp://"
+        + mq.host()
+        + ":"
+        + mq.amqpPort()
+        + "  management "
+        + mq.managementUrl()
+        + "  user "
+        + mq.username();
+  }
+
+  @Override
+  public Map<String, String> environment(Map<String, String> hostDetails) {
+    RabbitEndpoint mq = endpoint(hostDetails);
+    Map<String, String> vars = new LinkedHashMap<>();
+    vars.put("AMQP_URL", mq.amqpUri());
+    vars.put("SANDBOX_RABBITMQ_MANAGEMENT_URL", mq.managementUrl());
+    return vars;
   }
 }

@@ -1,23 +1,46 @@
 package dev.sandbox.service;
 
+import dev.sandbox.stack.ServiceSection;
+import dev.sandbox.stack.ServiceSpec;
 import dev.sandbox.stack.Stack;
+import java.util.List;
 import java.util.Map;
 import org.testcontainers.containers.GenericContainer;
 
 /**
- * A service the sandbox runs beside the cluster (PostgreSQL, RabbitMQ, ...). Adding one is a new
- * package with an implementation plus one line in {@code
- * META-INF/services/dev.sandbox.service.BackingService}. Internal SPI of the engine.
+ * A service the sandbox runs beside the cluster (PostgreSQL, RabbitMQ, ...). A service contributes
+ * everything about itself: its stack section and defaults, its container, its in-cluster wiring,
+ * its host-side endpoint (what tests inject and {@code sandbox env} exports) and the images {@code
+ * doctor} checks. Adding one is a package with an implementation plus one line in {@code
+ * META-INF/services/dev.sandbox.service.BackingService}; nothing else in the sandbox names it.
  */
 public interface BackingService {
 
-  /** Short id used in labels, progress and state: {@code postgres}, {@code rabbitmq}. */
+  /**
+   * Short id: its key under {@code services:} in the stack file, and its name in labels, progress
+   * and state ({@code postgres}, {@code rabbitmq}).
+   */
   String id();
 
-  boolean enabledIn(Stack stack);
+  /** Its name for people: {@code PostgreSQL}. */
+  String displayName();
 
-  /** The official image the stack asks for, before the image map. */
-  String officialImage(Stack stack);
+  /**
+   * Its stack section with every default, as YAML ({@code enabled: false} for a service a stack
+   * must ask for). The embedded default stack's section, where it has one, wins.
+   */
+  String defaults();
+
+  /** The keys of its section besides {@link ServiceSection#COMMON_KEYS}. */
+  List<String> sectionKeys();
+
+  /** Reads and checks its section; problems are reported at the offending key. */
+  ServiceSpec read(ServiceSection section);
+
+  /** Whether {@code stack} runs this service. */
+  default boolean enabledIn(Stack stack) {
+    return stack.service(id()).map(ServiceSpec::enabled).orElse(false);
+  }
 
   /**
    * A configured, not yet started container. {@code image} is already mapped; the engine adds the
@@ -26,18 +49,30 @@ public interface BackingService {
    * @param existingData the data volume was kept from an earlier run (its credentials still hold)
    */
   GenericContainer<?> container(
-      Stack stack, String image, Credentials credentials, boolean existingData);
+      ServiceSpec spec, String image, Credentials credentials, boolean existingData);
 
   /** The in-cluster view: Service name, ports and the Secret production YAML reads. */
-  ClusterBinding binding(Stack stack, Credentials credentials, String containerIp);
+  ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp);
 
-  /** Host-side connection details, as {@code name -> value} for state and {@code sandbox env}. */
+  /** Host-side connection details, as {@code name -> value} for state and {@link #endpoint}. */
   Map<String, String> hostDetails(
-      Stack stack, Credentials credentials, Map<Integer, Integer> hostPorts);
+      ServiceSpec spec, Credentials credentials, Map<Integer, Integer> hostPorts);
 
   /** The container ports published on 127.0.0.1. */
-  java.util.List<Integer> publishedPorts();
+  List<Integer> publishedPorts();
 
   /** The path of the data directory inside the container, kept in a named volume. */
   String dataPath();
+
+  /** The type tests inject to reach the service from the host ({@code PostgresEndpoint}). */
+  Class<?> endpointType();
+
+  /** The endpoint for host details as {@link #hostDetails} wrote them. */
+  Object endpoint(Map<String, String> hostDetails);
+
+  /** One line for {@code up}'s summary, without secrets: {@code jdbc:postgresql://... user x}. */
+  String summary(Map<String, String> hostDetails);
+
+  /** Shell variables {@code sandbox env} exports (secrets included: the user asked for them). */
+  Map<String, String> environment(Map<String, String> hostDetails);
 }

@@ -18,4 +18,12 @@ public record ClusterBinding(
     ports = Map.copyOf(ports);
     secretData = Map.copyOf(secretData);
   }
+
+  /** Secret data under the key names production reads: {@code keyNames} maps logical to real. */
+  public static Map<String, String> rename(
+      Map<String, String> logical, Map<String, String> keyNames) {
+    Map<String, String> data = new java.util.LinkedHashMap<>();
+    logical.forEach((key, value) -> data.put(keyNames.getOrDefault(key, key), value));
+    return data;
+  }
 }

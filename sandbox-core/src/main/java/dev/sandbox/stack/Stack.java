@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,8 +29,8 @@ import java.util.TreeSet;
  * @param k3s the cluster
  * @param manifests the production manifests to apply
  * @param images local images to load into the cluster
- * @param postgres the PostgreSQL service
- * @param rabbitmq the RabbitMQ service
+ * @param services each backing service's section by its id ({@code postgres}, ...), in registration
+ *     order; disabled services included
  * @param policies the policy packs
  * @param monitoring the monitoring pack
  * @param imageMap official image to mirror or local image
@@ -40,8 +43,7 @@ public record Stack(
     K3s k3s,
     Manifests manifests,
     List<String> images,
-    Postgres postgres,
-    RabbitMq rabbitmq,
+    Map<String, ServiceSpec> services,
     Policies policies,
     Monitoring monitoring,
     ImageMap imageMap,
@@ -54,8 +56,7 @@ public record Stack(
     Objects.requireNonNull(k3s, "k3s");
     Objects.requireNonNull(manifests, "manifests");
     images = List.copyOf(images);
-    Objects.requireNonNull(postgres, "postgres");
-    Objects.requireNonNull(rabbitmq, "rabbitmq");
+    services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
     Objects.requireNonNull(policies, "policies");
     Objects.requireNonNull(monitoring, "monitoring");
     Objects.requireNonNull(imageMap, "imageMap");
@@ -71,8 +72,7 @@ public record Stack(
         k3s,
         manifests,
         images,
-        postgres,
-        rabbitmq,
+        services,
         policies,
         monitoring,
         imageMap,
@@ -88,8 +88,7 @@ public record Stack(
         k3s,
         manifests,
         images,
-        postgres,
-        rabbitmq,
+        services,
         policies,
         monitoring,
         imageMap.overriddenBy(extra),
@@ -105,40 +104,74 @@ public record Stack(
         k3s,
         manifests,
         images,
-        postgres,
-        rabbitmq,
+        services,
         policies,
         monitoring,
         imageMap,
         newReadiness);
   }
 
-  /** Parts of a stack whose change needs new containers; any other change is applied in place. */
-  public static final Set<String> RECREATE_SECTIONS =
-      Set.of("k3s", "postgres", "rabbitmq", "image-map");
+  /** One backing service's section, when a registered service has that id. */
+  public Optional<ServiceSpec> service(String id) {
+    return Optional.ofNullable(services.get(id));
+  }
 
   /**
-   * A short fingerprint per part of the stack (k3s, postgres, rabbitmq, wiring, manifests, images,
+   * The official images this stack runs, before the image map: k3s, every enabled service, and
+   * Prometheus when monitoring is on.
+   */
+  public List<String> officialImages() {
+    List<String> result = new ArrayList<>(containerImages());
+    if (monitoring.enabled()) {
+      result.add(monitoring.image());
+    }
+    return result;
+  }
+
+  /** The official images of the containers {@code up} starts: k3s and every enabled service. */
+  public List<String> containerImages() {
+    List<String> result = new ArrayList<>();
+    result.add(k3s.image());
+    services.values().stream()
+        .filter(ServiceSpec::enabled)
+        .map(ServiceSpec::image)
+        .forEach(result::add);
+    return result;
+  }
+
+  /**
+   * Whether a change of fingerprint {@code part} needs new containers (k3s, image-map, and every
+   * service's own part); any other change is applied in place.
+   */
+  public boolean needsNewContainers(String part) {
+    return CONTAINER_PARTS.contains(part) || services.containsKey(part);
+  }
+
+  /** Parts besides the services' own whose change needs new containers. */
+  public static final Set<String> CONTAINER_PARTS = Set.of("k3s", "image-map");
+
+  /**
+   * A short fingerprint per part of the stack (k3s, one per service, wiring, manifests, images,
    * policies, monitoring, image-map, readiness), so that {@code up} on a changed stack file can say
-   * what changed and whether the change needs new containers ({@link #RECREATE_SECTIONS}).
+   * what changed and whether the change needs new containers ({@link #needsNewContainers}).
    */
   public Map<String, String> fingerprint() {
     Map<String, String> parts = new TreeMap<>();
     parts.put("k3s", k3s.version());
-    parts.put(
-        "postgres", postgres.enabled() + "|" + postgres.version() + "|" + postgres.database());
-    parts.put("rabbitmq", rabbitmq.enabled() + "|" + rabbitmq.version() + "|" + rabbitmq.vhost());
-    parts.put(
-        "wiring",
-        postgres.serviceName()
-            + "|"
-            + postgres.secret().name()
-            + new TreeMap<>(postgres.secret().keys())
-            + "|"
-            + rabbitmq.serviceName()
-            + "|"
-            + rabbitmq.secret().name()
-            + new TreeMap<>(rabbitmq.secret().keys()));
+    StringBuilder wiring = new StringBuilder();
+    services.forEach(
+        (id, spec) -> {
+          parts.put(id, spec.containerFingerprint());
+          if (!wiring.isEmpty()) {
+            wiring.append('|');
+          }
+          wiring
+              .append(spec.serviceName())
+              .append('|')
+              .append(spec.secret().name())
+              .append(new TreeMap<>(spec.secret().keys()));
+        });
+    parts.put("wiring", wiring.toString());
     // sorted copies: Set.copyOf and Map.copyOf iterate in an order that differs between JVMs
     parts.put("manifests", manifests.paths() + "|" + new TreeSet<>(manifests.excludeKinds()));
     parts.put("images", images.toString());
@@ -171,7 +204,7 @@ public record Stack(
         .toList();
   }
 
-  static String shortHash(String text) {
+  public static String shortHash(String text) {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
@@ -215,36 +248,6 @@ public record Stack(
     public Secret {
       Objects.requireNonNull(name, "name");
       keys = Map.copyOf(keys);
-    }
-  }
-
-  /** PostgreSQL. {@code version} is a tag of the official {@code postgres} image. */
-  public record Postgres(
-      boolean enabled, String version, String database, String serviceName, Secret secret) {
-    public Postgres {
-      Objects.requireNonNull(version, "version");
-      Objects.requireNonNull(database, "database");
-      Objects.requireNonNull(serviceName, "serviceName");
-      Objects.requireNonNull(secret, "secret");
-    }
-
-    public String image() {
-      return "postgres:" + version;
-    }
-  }
-
-  /** RabbitMQ. {@code version} is a tag of the official {@code rabbitmq} image. */
-  public record RabbitMq(
-      boolean enabled, String version, String vhost, String serviceName, Secret secret) {
-    public RabbitMq {
-      Objects.requireNonNull(version, "version");
-      Objects.requireNonNull(vhost, "vhost");
-      Objects.requireNonNull(serviceName, "serviceName");
-      Objects.requireNonNull(secret, "secret");
-    }
-
-    public String image() {
-      return "rabbitmq:" + version;
     }
   }
 

@@ -6,6 +6,8 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.SandboxName;
 import dev.sandbox.StackFileException;
 import dev.sandbox.manifest.YamlInput;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.Registry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,8 @@ public final class StackLoader {
   /** The classpath resource holding the embedded default stack. */
   public static final String DEFAULT_STACK_RESOURCE = "dev/sandbox/stacks/default.yaml";
 
+  private static final String SERVICE_DEFAULTS = "defaults of the ";
+
   static final String EMBEDDED_LABEL = "embedded default stack (" + DEFAULT_STACK_RESOURCE + ")";
 
   private static final List<String> TOP_LEVEL =
@@ -51,10 +55,6 @@ public final class StackLoader {
           "monitoring",
           "image-map",
           "readiness");
-  private static final List<String> POSTGRES_SECRET_KEYS =
-      List.of("host", "port", "database", "username", "password", "jdbc-url", "uri");
-  private static final List<String> RABBITMQ_SECRET_KEYS =
-      List.of("host", "port", "vhost", "username", "password", "uri");
   private static final List<String> PACKS = List.of("pod-security", "network", "guardrails");
   private static final List<String> GUARDRAILS =
       List.of("resources", "image-tag", "probes", "name-label");
@@ -62,11 +62,6 @@ public final class StackLoader {
   private static final List<String> PSA_LEVELS = List.of("privileged", "baseline", "restricted");
   private static final List<String> PSA_MODES = List.of("enforce", "warn", "audit");
 
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  private static final Pattern SECRET_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
-  private static final Pattern IMAGE_TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final Pattern K3S_VERSION = Pattern.compile("v\\d+\\.\\d+\\.\\d+-k3s\\d+");
   private static final Pattern IMAGE_REF =
       Pattern.compile(
@@ -89,8 +84,7 @@ public final class StackLoader {
   /** The embedded default stack, unchanged. */
   public static Stack embeddedDefault() {
     String text = defaultText();
-    Node node = YamlTree.compose(EMBEDDED_LABEL, text).orElseThrow();
-    return bind(node, text, Optional.empty(), Path.of("."));
+    return bind(defaults(text), servicesDefaults() + text, Optional.empty(), Path.of("."));
   }
 
   /** Reads a stack file and merges it over the embedded default stack. */
@@ -142,8 +136,8 @@ public final class StackLoader {
               + "'. This sandbox reads version 1; upgrade sandbox or write 'version: 1'.");
     }
     String defaults = defaultText();
-    Node merged = YamlTree.merge(YamlTree.compose(EMBEDDED_LABEL, defaults).orElseThrow(), user);
-    return bind(merged, defaults + "\u0000" + text, source, baseDir);
+    Node merged = YamlTree.merge(defaults(defaults), user);
+    return bind(merged, servicesDefaults() + defaults + "\u0000" + text, source, baseDir);
   }
 
   private static Stack bind(Node node, String hashInput, Optional<Path> source, Path baseDir) {
@@ -182,20 +176,7 @@ public final class StackLoader {
       images.add(imageReference(image));
     }
 
-    Map<String, YamlTree.Entry> services =
-        top.get("services").mapping(List.of("postgres", "rabbitmq"));
-    Stack.Postgres postgres = postgres(services.get("postgres"));
-    Stack.RabbitMq rabbitmq = rabbitmq(services.get("rabbitmq"));
-    if (postgres.enabled()
-        && rabbitmq.enabled()
-        && postgres.serviceName().equals(rabbitmq.serviceName())) {
-      throw services
-          .get("rabbitmq")
-          .error(
-              "service-name '"
-                  + rabbitmq.serviceName()
-                  + "' is already used by postgres; give each service its own name.");
-    }
+    Map<String, ServiceSpec> services = services(top.get("services"));
 
     Stack.Policies policies = policies(top.get("policies"), baseDir);
     Stack.Monitoring monitoring = monitoring(top.get("monitoring"), baseDir);
@@ -224,69 +205,44 @@ public final class StackLoader {
         new Stack.K3s(k3sVersion),
         new Stack.Manifests(paths, excludeKinds),
         images,
-        postgres,
-        rabbitmq,
+        services,
         policies,
         monitoring,
         ImageMap.of(imageMap),
         new Stack.Readiness(timeout));
   }
 
-  private static Stack.Postgres postgres(YamlTree.Entry entry) {
-    Map<String, YamlTree.Entry> map =
-        entry.mapping(List.of("enabled", "version", "database", "service-name", "secret"));
-    String database = map.get("database").nonBlank("a database name");
-    if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
-      throw map.get("database")
-          .error(
-              "'"
-                  + database
-                  + "' is not a plain PostgreSQL identifier; use letters, digits and '_', for example orders.");
+  /** Each registered service reads its own section; two of them may not share a Service name. */
+  private static Map<String, ServiceSpec> services(YamlTree.Entry entry) {
+    List<BackingService> registered = Registry.all();
+    Map<String, YamlTree.Entry> sections =
+        entry.mapping(registered.stream().map(BackingService::id).toList());
+    Map<String, ServiceSpec> services = new LinkedHashMap<>();
+    Map<String, YamlTree.Entry> serviceNames = new LinkedHashMap<>();
+    Map<String, String> owners = new LinkedHashMap<>();
+    for (BackingService service : registered) {
+      ServiceSection section =
+          new ServiceSection(sections.get(service.id()), service.sectionKeys());
+      ServiceSpec spec = service.read(section);
+      if (spec.enabled()) {
+        YamlTree.Entry here = section.get("service-name");
+        YamlTree.Entry earlier = serviceNames.putIfAbsent(spec.serviceName(), here);
+        if (earlier != null) {
+          // report it where the user wrote it, not in a file of defaults
+          boolean hereIsDefault = isDefault(here);
+          throw (hereIsDefault ? earlier : here)
+              .error(
+                  "'"
+                      + spec.serviceName()
+                      + "' is already the service-name of "
+                      + (hereIsDefault ? service.id() : owners.get(spec.serviceName()))
+                      + "; give each service its own name.");
+        }
+        owners.put(spec.serviceName(), service.id());
+      }
+      services.put(service.id(), spec);
     }
-    return new Stack.Postgres(
-        map.get("enabled").bool(),
-        tag(map.get("version")),
-        database,
-        serviceName(map.get("service-name")),
-        secret(map.get("secret"), POSTGRES_SECRET_KEYS));
-  }
-
-  private static Stack.RabbitMq rabbitmq(YamlTree.Entry entry) {
-    Map<String, YamlTree.Entry> map =
-        entry.mapping(List.of("enabled", "version", "vhost", "service-name", "secret"));
-    return new Stack.RabbitMq(
-        map.get("enabled").bool(),
-        tag(map.get("version")),
-        map.get("vhost").nonBlank("a virtual host such as /"),
-        serviceName(map.get("service-name")),
-        secret(map.get("secret"), RABBITMQ_SECRET_KEYS));
-  }
-
-  private static Stack.Secret secret(YamlTree.Entry entry, List<String> logicalKeys) {
-    Map<String, YamlTree.Entry> map = entry.mapping(List.of("name", "keys"));
-    String name = map.get("name").nonBlank("a Secret name");
-    if (!DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 253) {
-      throw map.get("name")
-          .error(
-              "'"
-                  + name
-                  + "' is not a valid Secret name: use lower-case letters, digits, '-' and '.'.");
-    }
-    Map<String, String> keys = new LinkedHashMap<>();
-    map.get("keys")
-        .mapping(logicalKeys)
-        .forEach(
-            (logical, value) -> {
-              String key = value.nonBlank("the key name production reads");
-              if (!SECRET_KEY.matcher(key).matches()) {
-                throw value.error(
-                    "'"
-                        + key
-                        + "' is not a valid Secret key: use letters, digits, '-', '_' and '.'.");
-              }
-              keys.put(logical, key);
-            });
-    return new Stack.Secret(name, keys);
+    return services;
   }
 
   private static Stack.Policies policies(YamlTree.Entry entry, Path baseDir) {
@@ -317,7 +273,7 @@ public final class StackLoader {
         entry.mapping(List.of("enabled", "prometheus-version", "rules"));
     return new Stack.Monitoring(
         map.get("enabled").bool(),
-        tag(map.get("prometheus-version")),
+        ServiceSection.tag(map.get("prometheus-version")),
         paths(map.get("rules"), baseDir, "rule files"));
   }
 
@@ -336,26 +292,6 @@ public final class StackLoader {
               + " Expected one of: "
               + String.join(", ", allowed)
               + ".");
-    }
-    return value;
-  }
-
-  private static String serviceName(YamlTree.Entry entry) {
-    String value = entry.nonBlank("the Service name production YAML uses");
-    if (!DNS_LABEL.matcher(value).matches()) {
-      throw entry.error(
-          "'"
-              + value
-              + "' is not a valid Service name: use lower-case letters, digits and '-', for example orders-db.");
-    }
-    return value;
-  }
-
-  private static String tag(YamlTree.Entry entry) {
-    String value = entry.nonBlank("an image tag");
-    if (!IMAGE_TAG.matcher(value).matches()) {
-      throw entry.error(
-          "'" + value + "' is not a valid image tag; expected for example 17 or 4.1-management.");
     }
     return value;
   }
@@ -400,6 +336,43 @@ public final class StackLoader {
       throw entry.error("'" + value + "' " + problem.get());
     }
     return Durations.parse(value).orElseThrow();
+  }
+
+  private static boolean isDefault(YamlTree.Entry entry) {
+    return entry.file().equals(EMBEDDED_LABEL) || entry.file().startsWith(SERVICE_DEFAULTS);
+  }
+
+  /**
+   * The embedded default stack over every registered service's own defaults: a service the default
+   * stack does not list (one registered from the classpath) still has a complete section.
+   */
+  private static Node defaults(String defaultStack) {
+    Node node = YamlTree.compose(EMBEDDED_LABEL, defaultStack).orElseThrow();
+    for (BackingService service : Registry.all()) {
+      String wrapped =
+          "services:\n  "
+              + service.id()
+              + ":\n"
+              + service
+                  .defaults()
+                  .lines()
+                  .map(line -> "    " + line + "\n")
+                  .reduce("", String::concat);
+      Node own =
+          YamlTree.compose(SERVICE_DEFAULTS + service.displayName() + " service", wrapped)
+              .orElseThrow();
+      node = YamlTree.merge(own, node);
+    }
+    return node;
+  }
+
+  /** The services' defaults, part of what a stack's hash is computed from. */
+  private static String servicesDefaults() {
+    StringBuilder text = new StringBuilder();
+    for (BackingService service : Registry.all()) {
+      text.append(service.id()).append('\u0000').append(service.defaults()).append('\u0000');
+    }
+    return text.toString();
   }
 
   private static String defaultText() {

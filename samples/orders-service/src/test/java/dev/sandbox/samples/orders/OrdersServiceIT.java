@@ -3,13 +3,13 @@ package dev.sandbox.samples.orders;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sandbox.PostgresEndpoint;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import dev.sandbox.junit.WithCluster;
+import dev.sandbox.postgres.PostgresEndpoint;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;

@@ -1,4 +1,4 @@
-package dev.sandbox;
+package dev.sandbox.rabbitmq;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

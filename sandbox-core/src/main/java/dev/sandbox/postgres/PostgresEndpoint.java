@@ -1,4 +1,4 @@
-package dev.sandbox;
+package dev.sandbox.postgres;
 
 /**
  * How to reach the sandbox's PostgreSQL from the host.
@@ -19,6 +19,11 @@ public record PostgresEndpoint(
   /** A libpq URI without the password. */
   public String uri() {
     return "postgresql://" + username + "@" + host + ":" + port + "/" + database;
+  }
+
+  /** A libpq URI with the password (treat it as a secret). */
+  public String uriWithPassword() {
+    return "postgresql://" + username + ":" + password + "@" + host + ":" + port + "/" + database;
   }
 
   @Override
