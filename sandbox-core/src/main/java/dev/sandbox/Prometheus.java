@@ -2,6 +2,7 @@ package dev.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandbox.poll.Poll;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -10,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,38 +89,37 @@ public final class Prometheus {
    */
   void awaitReady(Duration timeout) {
     URI ready = base.resolve("/-/ready");
-    Instant deadline = Instant.now().plus(timeout);
-    String last = "no answer";
-    try {
-      while (Instant.now().isBefore(deadline)) {
-        try {
-          int code =
-              http.send(
-                      HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                      HttpResponse.BodyHandlers.discarding())
-                  .statusCode();
-          if (code == 200) {
-            return;
+    Poll.until(
+        "Prometheus",
+        timeout,
+        Duration.ofMillis(250),
+        seen -> {
+          try {
+            int code =
+                http.send(
+                        HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+            seen.is("HTTP " + code);
+            return code == 200 ? Boolean.TRUE : null;
+          } catch (IOException e) {
+            seen.is(String.valueOf(e.getMessage()));
+            return null;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException.Interrupted("Interrupted while waiting for Prometheus.", e);
           }
-          last = "HTTP " + code;
-        } catch (IOException e) {
-          last = e.getMessage();
-        }
-        Thread.sleep(250);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while waiting for Prometheus", e);
-    }
-    throw new SandboxException.ServiceStartup(
-        "Prometheus runs but does not answer on "
-            + ready
-            + " ("
-            + last
-            + "). Check `kubectl -n "
-            + dev.sandbox.monitoring.MonitoringPack.NAMESPACE
-            + " get svc,pods` with the sandbox's kubeconfig.",
-        null);
+        },
+        last ->
+            new SandboxException.ServiceStartup(
+                "Prometheus runs but does not answer on "
+                    + ready
+                    + " ("
+                    + last
+                    + "). Check `kubectl -n "
+                    + dev.sandbox.monitoring.MonitoringPack.NAMESPACE
+                    + " get svc,pods` with the sandbox's kubeconfig.",
+                null));
   }
 
   private JsonNode get(String path) {

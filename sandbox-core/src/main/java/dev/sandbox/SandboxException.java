@@ -37,6 +37,13 @@ public class SandboxException extends RuntimeException {
   }
 
   /** A container or the cluster did not start or become ready in time. */
+  /** The thread was interrupted (Ctrl-C, a test's timeout) while the engine waited. */
+  public static class Interrupted extends SandboxException {
+    public Interrupted(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   public static class ServiceStartup extends SandboxException {
     public ServiceStartup(String message, Throwable cause) {
       super(message, cause);

@@ -1,13 +1,13 @@
 package dev.sandbox.junit;
 
 import dev.sandbox.Durations;
+import dev.sandbox.HostEnvironment;
 import dev.sandbox.SandboxName;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -24,30 +24,6 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent, boolean
 
   /** System property that makes a missing Docker engine a failure outside CI too. */
   static final String REQUIRE_DOCKER_PROPERTY = "sandbox.requireDocker";
-
-  /**
-   * Variables CI servers set: GitHub Actions, GitLab, Jenkins, Buildkite, Azure Pipelines,
-   * CircleCI, Travis, TeamCity, Bitbucket, AWS CodeBuild, Drone, AppVeyor, Bamboo, Woodpecker,
-   * Tekton-style {@code CI}. Most set {@code CI} as well; Jenkins and Azure Pipelines do not.
-   */
-  static final List<String> CI_VARIABLES =
-      List.of(
-          "CI",
-          "CONTINUOUS_INTEGRATION",
-          "JENKINS_URL",
-          "GITHUB_ACTIONS",
-          "GITLAB_CI",
-          "BUILDKITE",
-          "TF_BUILD",
-          "CIRCLECI",
-          "TRAVIS",
-          "TEAMCITY_VERSION",
-          "BITBUCKET_BUILD_NUMBER",
-          "CODEBUILD_BUILD_ID",
-          "DRONE",
-          "APPVEYOR",
-          "bamboo_buildKey",
-          "CI_PIPELINE_ID");
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int SUFFIX_LENGTH = 6;
@@ -79,16 +55,8 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent, boolean
     return "sandbox:" + stack.name() + ":" + stack.hash();
   }
 
-  /** True when one of {@link #CI_VARIABLES} is set (and is not {@code false} or {@code 0}). */
   static boolean ci(Map<String, String> environment) {
-    return CI_VARIABLES.stream()
-        .map(environment::get)
-        .anyMatch(
-            value ->
-                value != null
-                    && !value.isBlank()
-                    && !value.trim().equalsIgnoreCase("false")
-                    && !value.trim().equals("0"));
+    return HostEnvironment.ci(environment);
   }
 
   /** A missing Docker engine fails instead of skipping: in CI, or when asked to. */
@@ -128,8 +96,7 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent, boolean
   }
 
   static Path stateRoot() {
-    String custom = System.getenv("SANDBOX_HOME");
-    return custom != null && !custom.isBlank() ? Path.of(custom) : home().resolve(".sandbox");
+    return HostEnvironment.stateRoot(System.getenv(), home());
   }
 
   private static Duration duration(String value) {

@@ -24,7 +24,7 @@ class WithClusterReuseIT {
   private static Build build() throws Exception {
     ProcessBuilder builder = ChildJvm.of(AttachesToOuterSandbox.class, "reuse");
     // reuse is a laptop feature: CI never reuses
-    Settings.CI_VARIABLES.forEach(builder.environment()::remove);
+    dev.sandbox.HostEnvironment.CI_VARIABLES.forEach(builder.environment()::remove);
     builder.environment().remove("SANDBOX_NAME");
     builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");
     Instant start = Instant.now();

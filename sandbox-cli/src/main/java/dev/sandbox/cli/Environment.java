@@ -1,5 +1,6 @@
 package dev.sandbox.cli;
 
+import dev.sandbox.HostEnvironment;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import dev.sandbox.SandboxName;
@@ -19,18 +20,16 @@ record Environment(Map<String, String> env, Path home, Path workingDirectory, bo
         System.getenv(),
         Path.of(System.getProperty("user.home")),
         Path.of("").toAbsolutePath(),
-        System.console() != null && System.getenv("CI") == null);
+        System.console() != null && !HostEnvironment.ci(System.getenv()));
   }
 
-  /** CI is set: never reuse, always clean up, plain output. */
+  /** A CI run (any CI server's variable): never reuse, always clean up, plain output. */
   boolean ci() {
-    String ci = env.get("CI");
-    return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+    return HostEnvironment.ci(env);
   }
 
   Path stateRoot() {
-    String custom = env.get("SANDBOX_HOME");
-    return custom != null && !custom.isBlank() ? Path.of(custom) : home.resolve(".sandbox");
+    return HostEnvironment.stateRoot(env, home);
   }
 
   SandboxConfig config() {

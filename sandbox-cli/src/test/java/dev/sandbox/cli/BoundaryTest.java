@@ -18,6 +18,7 @@ class BoundaryTest {
     "dev.sandbox.manifest..",
     "dev.sandbox.monitoring..",
     "dev.sandbox.policy..",
+    "dev.sandbox.poll..",
     "dev.sandbox.postgres..",
     "dev.sandbox.rabbitmq..",
     "dev.sandbox.service..",

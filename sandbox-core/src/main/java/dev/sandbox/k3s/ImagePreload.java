@@ -2,6 +2,7 @@ package dev.sandbox.k3s;
 
 import com.github.dockerjava.api.DockerClient;
 import dev.sandbox.SandboxException;
+import dev.sandbox.poll.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,10 +78,21 @@ public final class ImagePreload {
       for (String image : images) {
         saved.put(image, K3sNode.save(docker, image));
       }
-      String id = awaitValue(containerId, deadline);
-      while (!containerdAnswers(docker, id)) {
-        sleep(deadline, "containerd in " + id);
-      }
+      String id =
+          awaitNode(
+              timeout,
+              seen -> {
+                checkCancelled();
+                seen.is("the k3s container was not created yet");
+                return containerId.get();
+              });
+      awaitNode(
+          Duration.between(Instant.now(), deadline),
+          seen -> {
+            checkCancelled();
+            seen.is("containerd in " + id + " did not answer");
+            return containerdAnswers(docker, id) ? Boolean.TRUE : null;
+          });
       for (Map.Entry<String, Path> image : saved.entrySet()) {
         checkCancelled();
         K3sNode.importSaved(docker, id, image.getKey(), image.getValue());
@@ -100,30 +112,19 @@ public final class ImagePreload {
     }
   }
 
-  private String awaitValue(Supplier<String> containerId, Instant deadline) {
-    String id;
-    while ((id = containerId.get()) == null) {
-      sleep(deadline, "the k3s container");
-    }
-    return id;
-  }
-
-  private void sleep(Instant deadline, String waitingFor) {
-    checkCancelled();
-    if (Instant.now().isAfter(deadline)) {
-      throw new SandboxException.ServiceStartup(
-          "The k3s node's containerd did not answer in time, so images could not be loaded into"
-              + " it ("
-              + waitingFor
-              + "). Raise readiness.timeout if the machine is slow.",
-          null);
-    }
-    try {
-      Thread.sleep(POLL.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CancellationException("interrupted");
-    }
+  private static <T> T awaitNode(Duration timeout, Poll.Probe<T> probe) {
+    return Poll.until(
+        "the k3s node's containerd",
+        timeout,
+        POLL,
+        probe,
+        last ->
+            new SandboxException.ServiceStartup(
+                "The k3s node's containerd did not answer in time, so images could not be loaded"
+                    + " into it ("
+                    + last
+                    + "). Raise readiness.timeout if the machine is slow.",
+                null));
   }
 
   private void checkCancelled() {

@@ -4,6 +4,7 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
+import dev.sandbox.poll.Poll;
 import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -125,47 +125,44 @@ public final class PolicyPacks {
             .endTemplate()
             .endSpec()
             .build();
-    Instant deadline = Instant.now().plus(timeout);
-    String last = "the probe was admitted (the policies are not loaded yet)";
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        client.resource(probe).dryRun().create();
-      } catch (KubernetesClientException e) {
-        switch (probeOutcome(e)) {
-          case ACTIVE:
-            return;
-          case BROKEN:
-            throw new SandboxException.ServiceStartup(
-                "Could not check that the guardrail admission policies are active: the API server"
-                    + " answered "
-                    + e.getCode()
-                    + " ("
-                    + e.getMessage()
+    // never go on as if the guardrails were active when nobody saw them take effect: an
+    // interrupt ends the wait with an exception, not a return
+    Poll.until(
+        "the guardrail admission policies to take effect (they may not be active)",
+        timeout,
+        Duration.ofMillis(500),
+        seen -> {
+          try {
+            client.resource(probe).dryRun().create();
+            seen.is("the probe was admitted (the policies are not loaded yet)");
+            return null;
+          } catch (KubernetesClientException e) {
+            switch (probeOutcome(e)) {
+              case ACTIVE:
+                return Boolean.TRUE;
+              case BROKEN:
+                throw new SandboxException.ServiceStartup(
+                    "Could not check that the guardrail admission policies are active: the API"
+                        + " server answered "
+                        + e.getCode()
+                        + " ("
+                        + e.getMessage()
+                        + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+                    e);
+              default:
+                seen.is("the API server answered " + e.getCode() + ": " + e.getMessage());
+                return null;
+            }
+          }
+        },
+        last ->
+            new SandboxException.ServiceStartup(
+                "The guardrail admission policies did not take effect within "
+                    + timeout.toSeconds()
+                    + " s (last: "
+                    + last
                     + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
-                e);
-          case RETRY:
-            last = "the API server answered " + e.getCode() + ": " + e.getMessage();
-            break;
-        }
-      }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        // never go on as if the guardrails were active when nobody saw them take effect
-        Thread.currentThread().interrupt();
-        throw new SandboxException(
-            "Interrupted while waiting for the guardrail admission policies to take effect; they"
-                + " may not be active.",
-            e);
-      }
-    }
-    throw new SandboxException.ServiceStartup(
-        "The guardrail admission policies did not take effect within "
-            + timeout.toSeconds()
-            + " s (last: "
-            + last
-            + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
-        null);
+                null));
   }
 
   /** What a failed dry-run of the probe says about the guardrails. */
