@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.engine.Deployment;
-import dev.sandbox.engine.Errors;
 import dev.sandbox.engine.Kubeconfigs;
 import dev.sandbox.engine.LocalSlice;
 import dev.sandbox.engine.Services;
@@ -352,7 +351,7 @@ public final class SandboxEngine {
         took.put(image, duration);
       } catch (RuntimeException e) {
         listener.onEvent(
-            ProgressListener.Event.failed("images", Errors.rootMessage(e), Duration.ZERO));
+            ProgressListener.Event.failed("images", SandboxException.describe(e), Duration.ZERO));
         throw e;
       }
     }

@@ -14,6 +14,33 @@ public class SandboxException extends RuntimeException {
     super(message, cause);
   }
 
+  /** The deepest cause of {@code error} ({@code error} itself when it has none). */
+  public static Throwable rootCause(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+
+  /**
+   * The message worth showing for {@code error}: the first {@code SandboxException} in its cause
+   * chain (that message already says what failed and what to do), else the root cause's message,
+   * else the root cause's type. The one place front ends and the engine pick it.
+   */
+  public static String describe(Throwable error) {
+    for (Throwable cursor = error; cursor != null; cursor = cursor.getCause()) {
+      if (cursor instanceof SandboxException && cursor.getMessage() != null) {
+        return cursor.getMessage();
+      }
+      if (cursor.getCause() == cursor) {
+        break;
+      }
+    }
+    Throwable root = rootCause(error);
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
   /** No Docker engine answered, or it cannot run what the sandbox needs. */
   public static class DockerUnavailable extends SandboxException {
     public DockerUnavailable(String message, Throwable cause) {

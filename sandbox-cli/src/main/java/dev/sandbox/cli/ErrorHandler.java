@@ -44,7 +44,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
       err.println(
           prefix
               + "the sandbox's Kubernetes API (its k3s container) did not answer: "
-              + rootMessage(error)
+              + SandboxException.describe(error)
               + ". Check `sandbox status`; `sandbox up` recreates a dead node, keeping the data.");
     } else {
       err.println(prefix + error.getClass().getSimpleName() + ": " + error.getMessage());
@@ -75,13 +75,5 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
       }
     }
     return false;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 }

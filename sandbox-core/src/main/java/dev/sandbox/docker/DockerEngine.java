@@ -101,10 +101,7 @@ public final class DockerEngine {
   }
 
   static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = SandboxException.rootCause(error);
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 

@@ -97,13 +97,7 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
   }
 
   private static String firstLine(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message =
-        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    message = message.strip();
+    String message = SandboxException.describe(error).strip();
     if (message.startsWith("Status ") && message.contains("\"message\":\"")) {
       // docker-java wraps the engine's JSON answer: keep the engine's sentence
       int start = message.indexOf("\"message\":\"") + 11;

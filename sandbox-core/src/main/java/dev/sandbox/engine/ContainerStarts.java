@@ -44,7 +44,7 @@ final class ContainerStarts {
           failures.add(
               e.getCause() instanceof SandboxException s
                   ? s
-                  : new SandboxException(Errors.rootMessage(e), e.getCause()));
+                  : new SandboxException(SandboxException.describe(e), e.getCause()));
         }
       }
       if (!failures.isEmpty()) {
@@ -71,13 +71,13 @@ final class ContainerStarts {
     } catch (RuntimeException e) {
       listener.onEvent(
           ProgressListener.Event.failed(
-              component, Errors.rootMessage(e), Duration.between(begin, Instant.now())));
+              component, SandboxException.describe(e), Duration.between(begin, Instant.now())));
       throw new SandboxException.ServiceStartup(
           component
               + " ("
               + container.getDockerImageName()
               + ") did not start: "
-              + Errors.rootMessage(e)
+              + SandboxException.describe(e)
               + lastLogs(container)
               + "\nRun `sandbox doctor`, or raise readiness.timeout if the machine is slow.",
           e);

@@ -138,14 +138,14 @@ public final class Deployment {
       } catch (SandboxException e) {
         listener.onEvent(
             ProgressListener.Event.failed(
-                step.name(), Errors.rootMessage(e), Duration.between(begin, Instant.now())));
+                step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
         throw e;
       } catch (RuntimeException e) {
         listener.onEvent(
             ProgressListener.Event.failed(
-                step.name(), Errors.rootMessage(e), Duration.between(begin, Instant.now())));
+                step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
         throw new SandboxException(
-            "The " + step.name() + " step failed: " + Errors.rootMessage(e), e);
+            "The " + step.name() + " step failed: " + SandboxException.describe(e), e);
       }
     }
   }

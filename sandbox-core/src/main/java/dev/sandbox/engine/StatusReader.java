@@ -3,6 +3,7 @@ package dev.sandbox.engine;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxException;
 import dev.sandbox.SandboxState;
 import dev.sandbox.SandboxStatus;
 import dev.sandbox.docker.Labels;
@@ -69,7 +70,7 @@ public final class StatusReader {
       } catch (RuntimeException e) {
         clusterError =
             "the Kubernetes API of the k3s container does not answer ("
-                + Errors.rootMessage(e)
+                + SandboxException.describe(e)
                 + "). Run `sandbox logs k3s`; `sandbox up` recreates a dead node keeping the data.";
       }
     }

@@ -1,14 +1,13 @@
 package dev.sandbox.manifest;
 
+import dev.sandbox.stack.ShortHash;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -43,16 +42,14 @@ public final class ManifestFiles {
       collect(stackFolder.get(), files);
     }
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = ShortHash.sha256();
       for (Path file : files) {
         digest.update(file.toString().getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);
         digest.update(Files.readAllBytes(file));
         digest.update((byte) 0);
       }
-      return HexFormat.of().formatHex(digest.digest()).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
+      return ShortHash.of(digest);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -4,6 +4,7 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
 import dev.sandbox.manifest.YamlInput;
+import dev.sandbox.stack.ShortHash;
 import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -12,10 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,13 +118,6 @@ public final class MonitoringPack {
   }
 
   private static String hash(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
-          .substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return ShortHash.of(text);
   }
 }

@@ -2,14 +2,10 @@ package dev.sandbox.stack;
 
 import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxName;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -204,14 +200,9 @@ public record Stack(
         .toList();
   }
 
+  /** The short hash the stack's parts and its {@link #hash()} use. */
   public static String shortHash(String text) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
-    }
+    return ShortHash.of(text);
   }
 
   /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */
