@@ -3,11 +3,6 @@ package dev.sandbox.engine;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.Volume;
 import dev.sandbox.ImageMap;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.SandboxException;
@@ -30,7 +25,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,6 +63,7 @@ public final class LocalSlice {
   private final String version;
   private final Set<String> createdVolumes = ConcurrentHashMap.newKeySet();
   private final ExecutorService pool = ContainerStarts.pool();
+  private final SliceContainers layout;
 
   public LocalSlice(
       DockerClient docker,
@@ -83,6 +78,9 @@ public final class LocalSlice {
     this.offline = offline;
     this.stateRoot = stateRoot;
     this.version = version;
+    this.layout =
+        new SliceContainers(
+            docker, stack.name(), stack.hash(), version, stateRoot, stack.readiness().timeout());
   }
 
   /** The Docker network of sandbox {@code name}. */
@@ -118,11 +116,11 @@ public final class LocalSlice {
             Labels.of(name, stack.hash(), version, "network"),
             persistent);
     K3sContainer k3s = K3sNode.container(resolve(stack.k3s().image()));
-    configure(k3s, "k3s", network, NODE_PORTS, null, null, Map.of());
+    layout.configure(k3s, "k3s", network, NODE_PORTS, null, null, Map.of());
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = volumeName(name, service.id());
-      boolean created = createVolume(volume, service.id(), persistent);
+      boolean created = layout.createVolume(volume, service.id(), persistent);
       if (created) {
         createdVolumes.add(volume);
       }
@@ -216,7 +214,7 @@ public final class LocalSlice {
     ServiceSpec spec = spec(service);
     GenericContainer<?> container =
         service.container(spec, resolve(spec.image()), credentials.get(service.id()), existingData);
-    configure(
+    layout.configure(
         container,
         service.id(),
         network,
@@ -343,77 +341,6 @@ public final class LocalSlice {
       SandboxPullPolicy.ensureLocal(image, offline);
     }
     return image;
-  }
-
-  private void configure(
-      GenericContainer<?> container,
-      String component,
-      Network network,
-      List<Integer> ports,
-      String volume,
-      String dataPath,
-      Map<Integer, Integer> pinnedHostPorts) {
-    Map<String, String> labels =
-        new HashMap<>(Labels.of(stack.name(), stack.hash(), version, component));
-    labels.put(Labels.STATE_ROOT, stateRoot);
-    container
-        .withNetwork(network)
-        .withNetworkAliases(component)
-        .withLabels(labels)
-        .withStartupTimeout(stack.readiness().timeout())
-        .withCreateContainerCmdModifier(
-            cmd -> {
-              cmd.withName("sandbox-" + stack.name() + "-" + component);
-              // Publish on loopback only: the sandbox is for this machine, not its network. Every
-              // port Testcontainers exposes is bound (it waits for all of them to be mapped).
-              Set<ExposedPort> exposed = new LinkedHashSet<>();
-              ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
-              if (cmd.getExposedPorts() != null) {
-                exposed.addAll(List.of(cmd.getExposedPorts()));
-              }
-              List<PortBinding> bindings =
-                  exposed.stream()
-                      .map(
-                          p ->
-                              new PortBinding(
-                                  pinnedHostPorts.containsKey(p.getPort())
-                                      ? Ports.Binding.bindIpAndPort(
-                                          "127.0.0.1", pinnedHostPorts.get(p.getPort()))
-                                      : Ports.Binding.bindIp("127.0.0.1"),
-                                  p))
-                      .toList();
-              cmd.withExposedPorts(new ArrayList<>(exposed));
-              cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
-              if (volume != null) {
-                List<Bind> binds =
-                    new ArrayList<>(
-                        cmd.getHostConfig().getBinds() == null
-                            ? List.of()
-                            : List.of(cmd.getHostConfig().getBinds()));
-                binds.add(new Bind(volume, new Volume(dataPath)));
-                cmd.getHostConfig().withBinds(binds);
-              }
-            });
-  }
-
-  /**
-   * Creates the labelled data volume unless it exists; true when it was created. The volume of a
-   * throwaway sandbox carries Testcontainers' session label too, so the resource reaper removes it
-   * with the containers when the JVM dies.
-   */
-  private boolean createVolume(String volume, String service, boolean persistent) {
-    try {
-      docker.inspectVolumeCmd(volume).exec();
-      return false;
-    } catch (NotFoundException e) {
-      docker
-          .createVolumeCmd()
-          .withName(volume)
-          .withLabels(
-              Labels.reapable(Labels.of(stack.name(), stack.hash(), version, service), persistent))
-          .exec();
-      return true;
-    }
   }
 
   private static String ipOn(GenericContainer<?> container, String sandbox) {

@@ -110,7 +110,7 @@ public final class ManifestLoader {
   }
 
   private static String read(Path file) {
-    return YamlInput.read(file, YamlInput.FILE_LIMIT, Preflight.failure(file, ""));
+    return YamlInput.read(file, YamlInput.FILE_LIMIT, YamlNodes.failure(file, ""));
   }
 
   /**
@@ -152,7 +152,7 @@ public final class ManifestLoader {
       }
     } catch (MarkedYamlEngineException e) {
       // the failing document is the one after those read so far; documents count from 1
-      throw new SandboxException.ManifestApply(Preflight.syntaxError(source, index + 1, e), e);
+      throw new SandboxException.ManifestApply(YamlNodes.syntaxError(source, index + 1, e), e);
     } catch (YamlEngineException e) {
       throw new SandboxException.ManifestApply(
           source

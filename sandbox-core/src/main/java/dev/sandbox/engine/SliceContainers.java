@@ -1,0 +1,101 @@
+package dev.sandbox.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import dev.sandbox.docker.Labels;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+
+/**
+ * How every container of a slice is set up: on the sandbox's network under its component's name,
+ * labelled (name, stack hash, version, state root), published on 127.0.0.1 only (on pinned host
+ * ports when a replacement must keep them), with its data volume. Internal.
+ */
+record SliceContainers(
+    DockerClient docker,
+    String sandbox,
+    String stackHash,
+    String version,
+    String stateRoot,
+    java.time.Duration startupTimeout) {
+
+  void configure(
+      GenericContainer<?> container,
+      String component,
+      Network network,
+      List<Integer> ports,
+      String volume,
+      String dataPath,
+      Map<Integer, Integer> pinnedHostPorts) {
+    Map<String, String> labels = new HashMap<>(Labels.of(sandbox, stackHash, version, component));
+    labels.put(Labels.STATE_ROOT, stateRoot);
+    container
+        .withNetwork(network)
+        .withNetworkAliases(component)
+        .withLabels(labels)
+        .withStartupTimeout(startupTimeout)
+        .withCreateContainerCmdModifier(
+            cmd -> {
+              cmd.withName("sandbox-" + sandbox + "-" + component);
+              // Publish on loopback only: the sandbox is for this machine, not its network. Every
+              // port Testcontainers exposes is bound (it waits for all of them to be mapped).
+              Set<ExposedPort> exposed = new LinkedHashSet<>();
+              ports.forEach(p -> exposed.add(ExposedPort.tcp(p)));
+              if (cmd.getExposedPorts() != null) {
+                exposed.addAll(List.of(cmd.getExposedPorts()));
+              }
+              List<PortBinding> bindings =
+                  exposed.stream()
+                      .map(
+                          p ->
+                              new PortBinding(
+                                  pinnedHostPorts.containsKey(p.getPort())
+                                      ? Ports.Binding.bindIpAndPort(
+                                          "127.0.0.1", pinnedHostPorts.get(p.getPort()))
+                                      : Ports.Binding.bindIp("127.0.0.1"),
+                                  p))
+                      .toList();
+              cmd.withExposedPorts(new ArrayList<>(exposed));
+              cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
+              if (volume != null) {
+                List<Bind> binds =
+                    new ArrayList<>(
+                        cmd.getHostConfig().getBinds() == null
+                            ? List.of()
+                            : List.of(cmd.getHostConfig().getBinds()));
+                binds.add(new Bind(volume, new Volume(dataPath)));
+                cmd.getHostConfig().withBinds(binds);
+              }
+            });
+  }
+
+  /**
+   * Creates the labelled data volume unless it exists; true when it was created. The volume of a
+   * throwaway sandbox carries Testcontainers' session label too, so the resource reaper removes it
+   * with the containers when the JVM dies.
+   */
+  boolean createVolume(String volume, String service, boolean persistent) {
+    try {
+      docker.inspectVolumeCmd(volume).exec();
+      return false;
+    } catch (NotFoundException e) {
+      docker
+          .createVolumeCmd()
+          .withName(volume)
+          .withLabels(Labels.reapable(Labels.of(sandbox, stackHash, version, service), persistent))
+          .exec();
+      return true;
+    }
+  }
+}
