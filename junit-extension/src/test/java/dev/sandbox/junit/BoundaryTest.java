@@ -1,5 +1,8 @@
 package dev.sandbox.junit;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -7,34 +10,22 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JUnit extension is a front end: it uses sandbox-core's public API (package dev.sandbox) only.
+ * The JUnit extension is a front end: of sandbox-core it uses the public API only — `dev.sandbox`
+ * and the stack model in `dev.sandbox.stack`. Every other package of the engine is internal,
+ * including ones added later, so the rule lists what is allowed rather than what is not.
  */
 class BoundaryTest {
 
-  /** sandbox-core's internal packages; everything public lives in dev.sandbox itself. */
-  static final String[] INTERNAL = {
-    "dev.sandbox.docker..",
-    "dev.sandbox.engine..",
-    "dev.sandbox.inspect..",
-    "dev.sandbox.k3s..",
-    "dev.sandbox.manifest..",
-    "dev.sandbox.monitoring..",
-    "dev.sandbox.policy..",
-    "dev.sandbox.poll..",
-    "dev.sandbox.postgres..",
-    "dev.sandbox.rabbitmq..",
-    "dev.sandbox.service..",
-    "dev.sandbox.state.."
-  };
-
   @Test
-  void the_extension_reaches_no_internal_package_of_the_engine() {
+  void the_extension_reaches_only_the_public_api_of_the_engine() {
     noClasses()
-        .that()
-        .resideInAPackage("dev.sandbox.junit..")
         .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(INTERNAL)
+        .dependOnClassesThat(
+            resideInAPackage("dev.sandbox..")
+                .and(
+                    not(
+                        resideInAnyPackage(
+                            "dev.sandbox", "dev.sandbox.stack", "dev.sandbox.junit.."))))
         .because("front ends render; the engine's internals may change under them")
         .check(
             new ClassFileImporter()

@@ -2,12 +2,8 @@ package dev.sandbox.cli;
 
 import dev.sandbox.stack.Stack;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "apply",
@@ -20,19 +16,15 @@ import picocli.CommandLine.Spec;
       "  sandbox apply",
       "  sandbox apply -f samples/orders-service/sandbox.yaml --force-conflicts"
     })
-final class ApplyCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class ApplyCommand extends SandboxSubcommand {
 
   @Option(names = "--force-conflicts", description = "Take over fields other field managers own.")
   boolean forceConflicts;
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     Stack stack = env.stack(global);
     try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {
       env.engine().apply(stack, forceConflicts, progress);

@@ -12,12 +12,8 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.testcontainers.DockerClientFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "doctor",
@@ -30,18 +26,14 @@ import picocli.CommandLine.Spec;
       "  sandbox doctor",
       "  SANDBOX_CONFIG=ci/sandbox-config.yaml sandbox doctor   # with an image map (air-gapped)"
     })
-final class DoctorCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class DoctorCommand extends SandboxSubcommand {
 
   private final List<String> problems = new ArrayList<>();
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     SandboxConfig config = env.config();
     Stack stack = env.stack(global);
     boolean docker = false;

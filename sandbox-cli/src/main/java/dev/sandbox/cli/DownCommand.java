@@ -2,12 +2,8 @@ package dev.sandbox.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "down",
@@ -17,11 +13,7 @@ import picocli.CommandLine.Spec;
             + " --keep-data, its data volumes.",
     footerHeading = "%nExamples:%n",
     footer = {"  sandbox down", "  sandbox down --keep-data --name orders"})
-final class DownCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class DownCommand extends SandboxSubcommand {
 
   @Option(
       names = "--keep-data",
@@ -31,9 +23,9 @@ final class DownCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
+    Environment env = environment();
     String name = env.name(global);
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     // tell the user when down waits for an up of the same name in flight
     dev.sandbox.ProgressListener waiting =
         event -> {

@@ -6,12 +6,8 @@ import dev.sandbox.Sandbox;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "env",
@@ -23,11 +19,7 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nExamples:%n",
     footer = {"  eval \"$(sandbox env)\" && psql \"$DATABASE_URL\"", "  sandbox env --json"})
-final class EnvCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class EnvCommand extends SandboxSubcommand {
 
   @Option(names = "--json", description = "Print a JSON object instead of export lines.")
   boolean json;
@@ -43,8 +35,8 @@ final class EnvCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       Map<String, String> vars = variables(sandbox);
       if (json) {

@@ -9,13 +9,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "exec",
@@ -30,13 +26,9 @@ import picocli.CommandLine.Spec;
       "  sandbox exec -- ./mvnw -pl samples verify",
       "  sandbox exec -f ci/sandbox.yaml --reports build/sandbox -- ./run-e2e.sh"
     })
-final class ExecCommand implements Callable<Integer> {
+final class ExecCommand extends SandboxSubcommand {
 
   private static final SecureRandom RANDOM = new SecureRandom();
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--reports",
@@ -53,8 +45,8 @@ final class ExecCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     PrintWriter err = spec.commandLine().getErr();
     Stack stack = env.stack(global);
     if (global.name == null && env.env().get("SANDBOX_NAME") == null) {

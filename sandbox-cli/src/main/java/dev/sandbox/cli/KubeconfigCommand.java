@@ -2,12 +2,8 @@ package dev.sandbox.cli;
 
 import dev.sandbox.Sandbox;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "kubeconfig",
@@ -21,11 +17,7 @@ import picocli.CommandLine.Spec;
       "  sandbox kubeconfig > /tmp/kc && KUBECONFIG=/tmp/kc kubectl get pods -A",
       "  sandbox kubeconfig --merge && kubectl --context sandbox-sandbox get nodes"
     })
-final class KubeconfigCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class KubeconfigCommand extends SandboxSubcommand {
 
   @Option(
       names = "--merge",
@@ -35,8 +27,8 @@ final class KubeconfigCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       if (merge) {
         KubeContexts.merge(env.env(), env.home(), sandbox.name(), sandbox.kubeconfig());

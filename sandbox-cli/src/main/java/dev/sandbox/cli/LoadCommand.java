@@ -2,12 +2,8 @@ package dev.sandbox.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "load",
@@ -17,11 +13,7 @@ import picocli.CommandLine.Spec;
             + " imagePullPolicy IfNotPresent start them without a registry.",
     footerHeading = "%nExamples:%n",
     footer = {"  docker build -t orders-service:dev . && sandbox load orders-service:dev"})
-final class LoadCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class LoadCommand extends SandboxSubcommand {
 
   @Parameters(
       arity = "1..*",
@@ -31,8 +23,8 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     var took = env.engine().load(env.name(global), images, dev.sandbox.ProgressListener.NONE);
     if (!global.quiet()) {
       took.forEach(

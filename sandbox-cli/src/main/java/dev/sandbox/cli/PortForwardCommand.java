@@ -3,14 +3,10 @@ package dev.sandbox.cli;
 import dev.sandbox.Sandbox;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "port-forward",
@@ -21,11 +17,7 @@ import picocli.CommandLine.Spec;
       "  sandbox port-forward orders-service 8080 -n orders",
       "  sandbox port-forward web 80 --local-port 8080"
     })
-final class PortForwardCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class PortForwardCommand extends SandboxSubcommand {
 
   @Parameters(index = "0", paramLabel = "SERVICE")
   String service;
@@ -47,8 +39,8 @@ final class PortForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       try (var forward = sandbox.portForward(namespace, service, port, localPort)) {
         ServicePort servicePort =

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sandbox.SandboxStatus;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "status",
@@ -21,20 +17,16 @@ import picocli.CommandLine.Spec;
       "  sandbox status",
       "  sandbox status --json | jq '.workloads[] | select(.ready < .desired)'"
     })
-final class StatusCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class StatusCommand extends SandboxSubcommand {
 
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    Environment env = parent.environment;
+    Environment env = environment();
     SandboxStatus status = env.engine().status(env.name(global));
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     if (json) {
       out.println(
           new ObjectMapper()

@@ -4,12 +4,8 @@ import dev.sandbox.Sandbox;
 import dev.sandbox.UpOptions;
 import dev.sandbox.stack.Stack;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "up",
@@ -28,11 +24,7 @@ import picocli.CommandLine.Spec;
       "  sandbox up -f samples/orders-service/sandbox.yaml --name orders",
       "  CI=true sandbox up   # never reuse; plain output"
     })
-final class UpCommand implements Callable<Integer> {
-
-  @ParentCommand SandboxCommand parent;
-  @Mixin GlobalOptions global;
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+final class UpCommand extends SandboxSubcommand {
 
   @Option(
       names = "--no-reuse",
@@ -51,8 +43,8 @@ final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Environment env = parent.environment;
-    PrintWriter out = spec.commandLine().getOut();
+    Environment env = environment();
+    PrintWriter out = out();
     Stack stack = env.stack(global);
     UpOptions options =
         UpOptions.defaults()

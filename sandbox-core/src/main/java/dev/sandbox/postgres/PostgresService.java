@@ -18,6 +18,7 @@ import org.testcontainers.utility.DockerImageName;
 public final class PostgresService implements BackingService {
 
   static final int PORT = 5432;
+  private static final String DATABASE = "database";
 
   private static final List<String> SECRET_KEYS =
       List.of("host", "port", "database", "username", "password", "jdbc-url", "uri");
@@ -47,12 +48,12 @@ public final class PostgresService implements BackingService {
 
   @Override
   public List<String> sectionKeys() {
-    return List.of("database");
+    return List.of(DATABASE);
   }
 
   @Override
   public ServiceSpec read(ServiceSection section) {
-    var entry = section.get("database");
+    var entry = section.get(DATABASE);
     String database = entry.nonBlank("a database name");
     if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
       throw entry.error(
@@ -60,12 +61,12 @@ public final class PostgresService implements BackingService {
               + database
               + "' is not a plain PostgreSQL identifier; use letters, digits and '_', for example orders.");
     }
-    return new PostgresSpec(
+    return new ServiceSpec(
         section.enabled(),
-        section.version(),
-        database,
+        "postgres:" + section.version(),
         section.serviceName(),
-        section.secret(SECRET_KEYS));
+        section.secret(SECRET_KEYS),
+        Map.of(DATABASE, database));
   }
 
   @Override
@@ -73,7 +74,7 @@ public final class PostgresService implements BackingService {
       ServiceSpec spec, String image, Credentials credentials, boolean existingData) {
     PostgreSQLContainer container =
         new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
-            .withDatabaseName(((PostgresSpec) spec).database())
+            .withDatabaseName(spec.setting(DATABASE))
             .withUsername(credentials.username())
             .withPassword(credentials.password());
     if (existingData) {
@@ -92,7 +93,7 @@ public final class PostgresService implements BackingService {
         new PostgresEndpoint(
             spec.serviceName(),
             PORT,
-            ((PostgresSpec) spec).database(),
+            spec.setting(DATABASE),
             credentials.username(),
             credentials.password());
     Map<String, String> logical = new LinkedHashMap<>();
@@ -115,7 +116,7 @@ public final class PostgresService implements BackingService {
   public Map<String, String> hostDetails(
       ServiceSpec spec, Credentials credentials, Map<Integer, Integer> hostPorts) {
     int port = hostPorts.get(PORT);
-    String database = ((PostgresSpec) spec).database();
+    String database = spec.setting(DATABASE);
     Map<String, String> details = new LinkedHashMap<>();
     details.put("host", "127.0.0.1");
     details.put("port", String.valueOf(port));

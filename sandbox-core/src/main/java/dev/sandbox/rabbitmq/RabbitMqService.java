@@ -17,6 +17,7 @@ public final class RabbitMqService implements BackingService {
 
   static final int AMQP = 5672;
   static final int MANAGEMENT = 15672;
+  private static final String VHOST = "vhost";
 
   private static final List<String> SECRET_KEYS =
       List.of("host", "port", "vhost", "username", "password", "uri");
@@ -46,17 +47,17 @@ public final class RabbitMqService implements BackingService {
 
   @Override
   public List<String> sectionKeys() {
-    return List.of("vhost");
+    return List.of(VHOST);
   }
 
   @Override
   public ServiceSpec read(ServiceSection section) {
-    return new RabbitMqSpec(
+    return new ServiceSpec(
         section.enabled(),
-        section.version(),
-        section.get("vhost").nonBlank("a virtual host such as /"),
+        "rabbitmq:" + section.version(),
         section.serviceName(),
-        section.secret(SECRET_KEYS));
+        section.secret(SECRET_KEYS),
+        Map.of(VHOST, section.get(VHOST).nonBlank("a virtual host such as /")));
   }
 
   @Override
@@ -65,12 +66,12 @@ public final class RabbitMqService implements BackingService {
     return new RabbitMQContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rabbitmq"))
         .withAdminUser(credentials.username())
         .withAdminPassword(credentials.password())
-        .withEnv("RABBITMQ_DEFAULT_VHOST", ((RabbitMqSpec) spec).vhost());
+        .withEnv("RABBITMQ_DEFAULT_VHOST", spec.setting(VHOST));
   }
 
   @Override
   public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
-    String vhost = ((RabbitMqSpec) spec).vhost();
+    String vhost = spec.setting(VHOST);
     RabbitEndpoint inCluster =
         new RabbitEndpoint(
             spec.serviceName(),
@@ -102,7 +103,7 @@ public final class RabbitMqService implements BackingService {
             "127.0.0.1",
             hostPorts.get(AMQP),
             hostPorts.get(MANAGEMENT),
-            ((RabbitMqSpec) spec).vhost(),
+            spec.setting(VHOST),
             credentials.username(),
             credentials.password());
     Map<String, String> details = new LinkedHashMap<>();

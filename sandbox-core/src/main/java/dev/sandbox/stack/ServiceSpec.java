@@ -1,27 +1,48 @@
 package dev.sandbox.stack;
 
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
 /**
- * One backing service's section of a stack ({@code services.<id>}), as its service read it. Each
- * service has its own record (PostgreSQL's database, RabbitMQ's virtual host, ...); the rest of the
- * sandbox sees only what every service has.
+ * One backing service's section of a stack ({@code services.<id>}), as its service read it: what
+ * every service has, plus its own settings (PostgreSQL's {@code database}, RabbitMQ's {@code
+ * vhost}, ...) by key, already checked by the service.
+ *
+ * @param enabled whether the stack runs this service
+ * @param image the official image the stack asks for, before the image map
+ * @param serviceName the Service name production YAML reaches the service by
+ * @param secret the Secret production YAML reads the connection details from
+ * @param settings the service's own keys and their values
  */
-public interface ServiceSpec {
+public record ServiceSpec(
+    boolean enabled,
+    String image,
+    String serviceName,
+    Stack.Secret secret,
+    Map<String, String> settings) {
 
-  /** Whether the stack runs this service. */
-  boolean enabled();
+  public ServiceSpec {
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(serviceName, "serviceName");
+    Objects.requireNonNull(secret, "secret");
+    settings = Map.copyOf(settings);
+  }
 
-  /** The official image the stack asks for, before the image map. */
-  String image();
-
-  /** The Service name production YAML reaches the service by. */
-  String serviceName();
-
-  /** The Secret production YAML reads the connection details from. */
-  Stack.Secret secret();
+  /** One of the service's own settings, which its {@code read} always sets. */
+  public String setting(String key) {
+    String value = settings.get(key);
+    if (value == null) {
+      throw new IllegalStateException("service setting '" + key + "' was never read");
+    }
+    return value;
+  }
 
   /**
-   * Everything whose change needs a new container (version, database, ...), as text: a change of it
+   * Everything whose change needs a new container (image, own settings), as text: a change of it
    * makes {@code up} recreate the service, keeping its data volume.
    */
-  String containerFingerprint();
+  public String containerFingerprint() {
+    return enabled + "|" + image + "|" + new TreeMap<>(settings);
+  }
 }

@@ -61,6 +61,20 @@ public record Stack(
 
   /** A copy with another name, for example from {@code --name}. */
   public Stack withName(String newName) {
+    return copy(newName, imageMap, readiness);
+  }
+
+  /** A copy whose image map has {@code extra} entries layered on top (they win). */
+  public Stack withImageMap(ImageMap extra) {
+    return copy(name, imageMap.overriddenBy(extra), readiness);
+  }
+
+  /** A copy with another readiness timeout, for example from {@code @WithCluster}. */
+  public Stack withReadiness(Readiness newReadiness) {
+    return copy(name, imageMap, newReadiness);
+  }
+
+  private Stack copy(String newName, ImageMap newImageMap, Readiness newReadiness) {
     return new Stack(
         newName,
         source,
@@ -71,39 +85,7 @@ public record Stack(
         services,
         policies,
         monitoring,
-        imageMap,
-        readiness);
-  }
-
-  /** A copy whose image map has {@code extra} entries layered on top (they win). */
-  public Stack withImageMap(ImageMap extra) {
-    return new Stack(
-        name,
-        source,
-        hash,
-        k3s,
-        manifests,
-        images,
-        services,
-        policies,
-        monitoring,
-        imageMap.overriddenBy(extra),
-        readiness);
-  }
-
-  /** A copy with another readiness timeout, for example from {@code @WithCluster}. */
-  public Stack withReadiness(Readiness newReadiness) {
-    return new Stack(
-        name,
-        source,
-        hash,
-        k3s,
-        manifests,
-        images,
-        services,
-        policies,
-        monitoring,
-        imageMap,
+        newImageMap,
         newReadiness);
   }
 

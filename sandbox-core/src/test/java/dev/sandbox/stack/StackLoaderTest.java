@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox.StackFileException;
-import dev.sandbox.postgres.PostgresSpec;
-import dev.sandbox.rabbitmq.RabbitMqSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,9 +91,9 @@ class StackLoaderTest {
           """);
 
       assertThat(stack.name()).isEqualTo("orders");
-      assertThat(postgres(stack).database()).isEqualTo("orders");
+      assertThat(postgres(stack).setting("database")).isEqualTo("orders");
       assertThat(postgres(stack).serviceName()).isEqualTo("orders-db");
-      assertThat(postgres(stack).version()).isEqualTo("17");
+      assertThat(postgres(stack).image()).isEqualTo("postgres:17");
       assertThat(postgres(stack).secret().name()).isEqualTo("orders-db-credentials");
       assertThat(postgres(stack).secret().keys())
           .containsEntry("jdbc-url", "SPRING_DATASOURCE_URL")
@@ -427,11 +425,11 @@ class StackLoaderTest {
     }
   }
 
-  private static PostgresSpec postgres(Stack stack) {
-    return (PostgresSpec) stack.service("postgres").orElseThrow();
+  private static ServiceSpec postgres(Stack stack) {
+    return stack.service("postgres").orElseThrow();
   }
 
-  private static RabbitMqSpec rabbitmq(Stack stack) {
-    return (RabbitMqSpec) stack.service("rabbitmq").orElseThrow();
+  private static ServiceSpec rabbitmq(Stack stack) {
+    return stack.service("rabbitmq").orElseThrow();
   }
 }

@@ -57,19 +57,19 @@ public final class GreeterService implements BackingService {
     if (!value.matches("[a-z]+")) {
       throw greeting.error("'" + value + "' is not one lower-case word, for example hello.");
     }
-    return new GreeterSpec(
+    return new ServiceSpec(
         section.enabled(),
-        section.version(),
-        value,
+        "alpine:" + section.version(),
         section.serviceName(),
-        section.secret(List.of("url", "token")));
+        section.secret(List.of("url", "token")),
+        Map.of("greeting", value));
   }
 
   @Override
   public GenericContainer<?> container(
       ServiceSpec spec, String image, Credentials credentials, boolean existingData) {
     return new GenericContainer<>(DockerImageName.parse(image))
-        .withEnv("ANSWER", ((GreeterSpec) spec).greeting() + " " + credentials.password())
+        .withEnv("ANSWER", spec.setting("greeting") + " " + credentials.password())
         .withCommand(
             "sh",
             "-c",

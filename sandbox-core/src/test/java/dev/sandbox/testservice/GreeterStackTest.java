@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandbox.Sandbox;
 import dev.sandbox.StackFileException;
+import dev.sandbox.stack.ServiceSpec;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
 import java.nio.file.Path;
@@ -23,8 +24,8 @@ class GreeterStackTest {
     return StackLoader.parse("sandbox.yaml", text, Path.of("."));
   }
 
-  private static GreeterSpec greeter(Stack stack) {
-    return (GreeterSpec) stack.service("greeter").orElseThrow();
+  private static ServiceSpec greeter(Stack stack) {
+    return stack.service("greeter").orElseThrow();
   }
 
   @Test
@@ -34,7 +35,7 @@ class GreeterStackTest {
     assertThat(stack.services().keySet())
         .containsExactlyInAnyOrder("postgres", "rabbitmq", "greeter");
     assertThat(greeter(stack).enabled()).isFalse();
-    assertThat(greeter(stack).greeting()).isEqualTo("hello");
+    assertThat(greeter(stack).setting("greeting")).isEqualTo("hello");
     assertThat(stack.containerImages()).doesNotContain("alpine:3.17");
   }
 
@@ -43,7 +44,7 @@ class GreeterStackTest {
     Stack stack =
         parse("version: 1\nservices:\n  greeter:\n    enabled: true\n    greeting: hola\n");
 
-    assertThat(greeter(stack).greeting()).isEqualTo("hola");
+    assertThat(greeter(stack).setting("greeting")).isEqualTo("hola");
     assertThat(greeter(stack).secret().name()).isEqualTo("greeter-credentials");
     assertThat(stack.containerImages()).contains("alpine:3.17");
   }
