@@ -4,25 +4,15 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.engine.Deployment;
-import dev.sandbox.engine.Kubeconfigs;
-import dev.sandbox.engine.LocalSlice;
 import dev.sandbox.engine.Services;
-import dev.sandbox.engine.Slice;
 import dev.sandbox.engine.StatusReader;
-import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.K3sNode;
-import dev.sandbox.k3s.Readiness;
 import dev.sandbox.manifest.Preflight;
-import dev.sandbox.monitoring.MonitoringPack;
-import dev.sandbox.service.BackingService;
-import dev.sandbox.service.Credentials;
-import dev.sandbox.service.Registry;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.state.SandboxLock;
 import dev.sandbox.state.StateStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,12 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.stream.Collectors;
-import org.testcontainers.utility.TestcontainersConfiguration;
 
 /**
  * The engine behind {@code sandbox up}, {@code down} and {@code @WithCluster}: a thin facade over
- * the flow of {@code up} —
+ * the flow of {@code up} ({@link UpFlow}) —
  *
  * <pre>
  * Preflight.check (read everything) → lock the name → UpPlan.decide (pure)
@@ -59,9 +47,6 @@ public final class SandboxEngine {
 
   /** How long {@code down} waits for an {@code up} in flight before giving up. */
   private static final Duration DOWN_WAIT = Duration.ofMinutes(10);
-
-  /** How long {@code up} waits for Prometheus to answer on its published URL. */
-  private static final Duration PROMETHEUS_URL = Duration.ofSeconds(60);
 
   private final SandboxConfig config;
   private final StateStore store;
@@ -98,189 +83,11 @@ public final class SandboxEngine {
             name,
             stack.readiness().timeout().plus(LOCK_MARGIN),
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
-      return upLocked(stack, options, listener);
+      return new UpFlow(this, config, store).run(stack, options, listener);
     }
   }
 
-  private Sandbox upLocked(Stack stack, UpOptions options, ProgressListener listener) {
-    DockerClient docker = DockerEngine.client();
-    String name = stack.name();
-    List<Container> existing = DockerEngine.containers(docker, name);
-    Optional<SandboxState> state = existing.isEmpty() ? Optional.empty() : store.read(name);
-    Map<String, String> parts = UpPlan.parts(stack);
-    UpPlan plan =
-        UpPlan.decide(
-            parts,
-            Registry.enabledIn(stack).stream().map(BackingService::id).collect(Collectors.toSet()),
-            options.reuse(),
-            UpPlan.Observed.of(existing, state, store.root().toString()));
-    switch (plan.action()) {
-      case REFUSE_FOREIGN:
-      case REFUSE_EXISTS:
-        throw plan.refusal(name, store.root().toString());
-      case REUSE:
-        listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
-        return handle(state.orElseThrow(), false);
-      case APPLY_IN_PLACE:
-        listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
-        return redeploy(docker, stack, state.orElseThrow(), parts, options, listener);
-      case RESTART_SERVICES:
-        {
-          listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
-          SandboxState restarted =
-              slice(docker, stack)
-                  .restart(
-                      state.orElseThrow(), plan.deadServices(), store.credentials(name), listener);
-          store.write(restarted);
-          return redeploy(docker, stack, restarted, parts, options, listener);
-        }
-      case REPLACE_INTERRUPTED:
-      case RECREATE_KEEP_DATA:
-        listener.onEvent(
-            ProgressListener.Event.info(
-                name,
-                plan.reason()
-                    + (plan.action() == UpPlan.Action.REPLACE_INTERRUPTED
-                        ? " — replacing it; data volumes are kept"
-                        : "")));
-        removeLocked(name, true, ProgressListener.NONE);
-        return startFresh(docker, stack, options, listener);
-      case FRESH:
-      default:
-        return startFresh(docker, stack, options, listener);
-    }
-  }
-
-  private LocalSlice slice(DockerClient docker, Stack stack) {
-    return new LocalSlice(
-        docker, stack, imageMap(stack), config.offline(), store.root().toString(), VERSION);
-  }
-
-  private Sandbox startFresh(
-      DockerClient docker, Stack stack, UpOptions options, ProgressListener listener) {
-    String name = stack.name();
-    if (options.persistent()
-        && !TestcontainersConfiguration.getInstance().environmentSupportsReuse()) {
-      throw new SandboxException(
-          "A sandbox that outlives this process needs Testcontainers' reuse switch, so that its"
-              + " resource reaper leaves the containers running: set"
-              + " TESTCONTAINERS_REUSE_ENABLE=true (the `sandbox` launcher does) or put"
-              + " testcontainers.reuse.enable=true in ~/.testcontainers.properties.");
-    }
-    LocalSlice slice = slice(docker, stack);
-    List<String> preloadable = slice.preloadable();
-    List<BackingService> services = Registry.enabledIn(stack);
-    Map<String, Credentials> credentials = store.credentials(name);
-    services.forEach(s -> credentials.computeIfAbsent(s.id(), id -> Credentials.generate()));
-    store.writeCredentials(name, credentials);
-    Thread onInterrupt =
-        new Thread(
-            () -> {
-              listener.onEvent(
-                  ProgressListener.Event.info(
-                      name, "interrupted — removing what this start created"));
-              store.remove(name, slice.interrupt());
-            },
-            "sandbox-interrupted-up");
-    Runtime.getRuntime().addShutdownHook(onInterrupt);
-    try {
-      LocalSlice.Started started =
-          slice.start(options.persistent(), credentials, services, preloadable, listener);
-      return finishUp(docker, stack, options, started, listener);
-    } catch (RuntimeException e) {
-      if (!options.keepOnFailure()) {
-        listener.onEvent(
-            ProgressListener.Event.info(
-                name, "removing what was started (data volumes that held data are kept)"));
-        store.remove(name, slice.abandon());
-      }
-      throw e;
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(onInterrupt);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running or about to: it cleans up
-      }
-    }
-  }
-
-  private Sandbox finishUp(
-      DockerClient docker,
-      Stack stack,
-      UpOptions options,
-      LocalSlice.Started started,
-      ProgressListener listener) {
-    Slice slice = started.slice();
-    String name = stack.name();
-    SandboxState state =
-        new SandboxState(
-            name,
-            stack.hash(),
-            UpPlan.parts(stack),
-            stack.source().map(Path::toString).orElse("embedded"),
-            VERSION,
-            Instant.now(),
-            store.kubeconfig(name).toString(),
-            slice.apiPort(),
-            slice.containers(),
-            slice.details(),
-            false);
-    store.write(state, Kubeconfigs.forSandbox(slice.kubeconfigYaml(), name, slice.apiPort()));
-    try (Sandbox sandbox = handle(state, false)) {
-      Instant begin = Instant.now();
-      listener.onEvent(
-          ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
-      Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
-      listener.onEvent(
-          ProgressListener.Event.done("cluster", "ready", Duration.between(begin, Instant.now())));
-      Map<String, Duration> preloaded = started.preload().await();
-      preloaded.forEach(
-          (image, took) ->
-              listener.onEvent(
-                  ProgressListener.Event.done(
-                      "images", "loaded " + image + " while k3s started", took)));
-      Deployment.stack(
-          stack,
-          imageMap(stack),
-          config.offline(),
-          options.forceConflicts(),
-          new Deployment.Cluster(docker, slice.nodeId(), slice.bindings(), sandbox.client()),
-          preloaded.keySet(),
-          listener);
-    }
-    awaitPrometheusUrl(stack, state);
-    SandboxState complete = state.completed();
-    store.write(complete);
-    return handle(complete, false);
-  }
-
-  /**
-   * Waits until Prometheus answers on its published URL: the pod being ready is not enough, since
-   * kube-proxy programs the NodePort a moment later, and `up` promises a URL that works.
-   */
-  private static void awaitPrometheusUrl(Stack stack, SandboxState state) {
-    Map<String, String> details = state.services().get(MonitoringPack.SERVICE);
-    if (stack.monitoring().enabled() && details != null) {
-      new Prometheus(URI.create(details.get("url"))).awaitReady(PROMETHEUS_URL);
-    }
-  }
-
-  /** Deploys a changed stack into the running sandbox and records it as running that stack. */
-  private Sandbox redeploy(
-      DockerClient docker,
-      Stack stack,
-      SandboxState state,
-      Map<String, String> parts,
-      UpOptions options,
-      ProgressListener listener) {
-    deployInto(docker, stack, state, options.forceConflicts(), listener);
-    awaitPrometheusUrl(stack, state);
-    SandboxState updated = state.withStack(stack, parts);
-    store.write(updated);
-    return handle(updated, false);
-  }
-
-  private void deployInto(
+  void deployInto(
       DockerClient docker,
       Stack stack,
       SandboxState state,
@@ -298,7 +105,7 @@ public final class SandboxEngine {
     }
   }
 
-  private Deployment.Cluster cluster(
+  Deployment.Cluster cluster(
       DockerClient docker, Stack stack, SandboxState state, Sandbox sandbox) {
     return new Deployment.Cluster(
         docker,
@@ -415,7 +222,7 @@ public final class SandboxEngine {
     }
   }
 
-  private List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
+  List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
     Instant start = Instant.now();
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
     List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
@@ -436,7 +243,7 @@ public final class SandboxEngine {
     return handle(state, true);
   }
 
-  private Sandbox handle(SandboxState state, boolean owned) {
+  Sandbox handle(SandboxState state, boolean owned) {
     String kubeconfig;
     try {
       kubeconfig = Files.readString(Path.of(state.kubeconfig()));
