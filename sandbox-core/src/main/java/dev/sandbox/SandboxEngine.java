@@ -153,9 +153,13 @@ public final class SandboxEngine {
     for (String image : images) {
       listener.onEvent(ProgressListener.Event.started("images", "loading " + image));
       try {
-        Duration duration = K3sNode.importImage(docker, state.containers().get("k3s"), image);
-        listener.onEvent(ProgressListener.Event.done("images", "loaded " + image, duration));
-        took.put(image, duration);
+        K3sNode.Import result = K3sNode.importImage(docker, state.containers().get("k3s"), image);
+        listener.onEvent(
+            ProgressListener.Event.done(
+                "images",
+                result.alreadyLoaded() ? image + " already loaded" : "loaded " + image,
+                result.took()));
+        took.put(image, result.took());
       } catch (RuntimeException e) {
         listener.onEvent(
             ProgressListener.Event.failed("images", SandboxException.describe(e), Duration.ZERO));

@@ -39,11 +39,13 @@ final class LoadImages extends Step {
     for (String image : wanted) {
       Instant begin = Instant.now();
       listener.onEvent(ProgressListener.Event.started(name(), "loading " + image));
-      Duration took = K3sNode.importImage(context.docker, context.nodeId, image);
+      K3sNode.Import result = K3sNode.importImage(context.docker, context.nodeId, image);
       listener.onEvent(
           ProgressListener.Event.done(
               name(),
-              "loaded " + image + " in " + took.toMillis() + " ms",
+              result.alreadyLoaded()
+                  ? image + " already loaded"
+                  : "loaded " + image + " in " + result.took().toMillis() + " ms",
               Duration.between(begin, Instant.now())));
     }
     return wanted.size() + " image(s) loaded";

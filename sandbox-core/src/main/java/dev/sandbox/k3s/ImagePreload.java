@@ -96,6 +96,7 @@ public final class ImagePreload {
       for (Map.Entry<String, Path> image : saved.entrySet()) {
         checkCancelled();
         K3sNode.importSaved(docker, id, image.getKey(), image.getValue());
+        K3sNode.label(docker, id, image.getKey(), K3sNode.imageId(docker, image.getKey()));
         took.put(image.getKey(), Duration.between(begin, Instant.now()));
       }
       return took;

@@ -33,21 +33,101 @@ public final class K3sNode {
     return new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
   }
 
+  /** The containerd label that records which local Docker image (by ID) an import came from. */
+  static final String SOURCE_LABEL = "dev.sandbox.docker-image-id";
+
+  /**
+   * What loading an image did.
+   *
+   * @param took how long it took
+   * @param alreadyLoaded the node held this very image (same ID) already: nothing was imported
+   */
+  public record Import(Duration took, boolean alreadyLoaded) {}
+
   /**
    * Streams an image from the local Docker engine into k3s's containerd ({@code k8s.io} namespace),
-   * so pods with {@code imagePullPolicy: IfNotPresent} start without a registry.
-   *
-   * @return how long the import took
+   * so pods with {@code imagePullPolicy: IfNotPresent} start without a registry — unless the node
+   * already holds the image with the same ID, which is what makes {@code apply} after a YAML-only
+   * change fast.
    */
-  public static Duration importImage(DockerClient docker, String containerId, String image) {
+  public static Import importImage(DockerClient docker, String containerId, String image) {
     Instant start = Instant.now();
+    String id = imageId(docker, image);
+    if (holds(docker, containerId, image, id)) {
+      return new Import(Duration.between(start, Instant.now()), true);
+    }
     Path saved = save(docker, image);
     try {
       importSaved(docker, containerId, image, saved);
+      label(docker, containerId, image, id);
     } finally {
       saved.toFile().delete();
     }
-    return Duration.between(start, Instant.now());
+    return new Import(Duration.between(start, Instant.now()), false);
+  }
+
+  /** The local engine's ID of {@code image}, or null when it does not have it. */
+  public static String imageId(DockerClient docker, String image) {
+    try {
+      return docker.inspectImageCmd(image).exec().getId();
+    } catch (NotFoundException e) {
+      return null;
+    }
+  }
+
+  /**
+   * True when the node's containerd holds {@code image} imported from the local image {@code id}.
+   */
+  public static boolean holds(DockerClient docker, String containerId, String image, String id) {
+    if (id == null) {
+      return false;
+    }
+    Exec listed = execResult(docker, containerId, "ctr", "-n", "k8s.io", "images", "ls");
+    if (listed.exitCode() != 0) {
+      return false;
+    }
+    String reference = normalised(image);
+    return listed
+        .stdout()
+        .lines()
+        .anyMatch(
+            line -> line.startsWith(reference + " ") && line.contains(SOURCE_LABEL + "=" + id));
+  }
+
+  /** Records which local image an import came from, so the next load can skip it. */
+  public static void label(DockerClient docker, String containerId, String image, String id) {
+    if (id != null) {
+      execResult(
+          docker,
+          containerId,
+          "ctr",
+          "-n",
+          "k8s.io",
+          "images",
+          "label",
+          normalised(image),
+          SOURCE_LABEL + "=" + id);
+    }
+  }
+
+  /**
+   * The name containerd gives an imported image: {@code foo:1} becomes {@code
+   * docker.io/library/foo:1}.
+   */
+  static String normalised(String image) {
+    String reference = image;
+    int slash = reference.indexOf('/');
+    String first = slash < 0 ? "" : reference.substring(0, slash);
+    boolean hasRegistry =
+        slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+    if (!hasRegistry) {
+      reference = (slash < 0 ? "docker.io/library/" : "docker.io/") + reference;
+    }
+    int lastSlash = reference.lastIndexOf('/');
+    if (!reference.contains("@") && reference.indexOf(':', lastSlash) < 0) {
+      reference = reference + ":latest";
+    }
+    return reference;
   }
 
   /** Saves an image of the local Docker engine to a temporary tar file (the caller deletes it). */

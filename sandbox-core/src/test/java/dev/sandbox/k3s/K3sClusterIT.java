@@ -235,6 +235,37 @@ class K3sClusterIT {
     assertThat(proof.out()).contains("persisted");
   }
 
+  @Test
+  @Order(6)
+  @DisplayName("an image the node holds is not imported again; a new image under the same tag is")
+  void an_image_is_imported_only_when_the_node_lacks_that_image_id() {
+    var docker = DockerClientFactory.instance().client();
+    String node = k3s.getContainerId();
+    assertThat(K3sNode.importImage(docker, node, BUSYBOX).alreadyLoaded()).isTrue();
+
+    String tag = "sandbox-it/changing:1";
+    docker.tagImageCmd(BUSYBOX, "sandbox-it/changing", "1").exec();
+    try {
+      assertThat(K3sNode.importImage(docker, node, tag).alreadyLoaded()).isFalse();
+      assertThat(K3sNode.importImage(docker, node, tag).alreadyLoaded()).isTrue();
+      // the same tag now names another image (a rebuilt app): it is imported again
+      docker.tagImageCmd(otherLocalImage(), "sandbox-it/changing", "1").exec();
+      assertThat(K3sNode.importImage(docker, node, tag).alreadyLoaded()).isFalse();
+      assertThat(K3sNode.importImage(docker, node, tag).alreadyLoaded()).isTrue();
+    } finally {
+      docker.removeImageCmd(tag).withForce(true).exec();
+    }
+  }
+
+  /**
+   * The resource reaper's image as this machine has it (mapped, like every image): small, present.
+   */
+  private static String otherLocalImage() {
+    return org.testcontainers.utility.ImageNameSubstitutor.instance()
+        .apply(DockerImageName.parse("testcontainers/ryuk:0.14.0"))
+        .asCanonicalNameString();
+  }
+
   private static void startWebServer() {
     client
         .resource(
