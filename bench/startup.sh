@@ -5,10 +5,14 @@
 #   (b) cold `sandbox up` of the embedded default stack, images present
 #   (c) warm `sandbox up` on the running sandbox (reuse)
 #   (d) resident memory of the whole slice (sum of the containers' memory usage)
+#   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image)
+#   (f) `sandbox apply` after one changed app image (rebuilt under the same tag), and the import
+#       time of that image alone, so (f) - import is what apply adds
 # Usage: bench/startup.sh [RUNS]   (default 5). Needs what `./sandbox up` needs; in an air-gapped
 # setup export SANDBOX_CONFIG first (see README, "Air-gapped use").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo="$(pwd)"
 runs="${1:-5}"
 name=bench
 k3s_image="$(./sandbox version >/dev/null 2>&1; java -cp sandbox-cli/target/sandbox.jar dev.sandbox.cli.Main version | sed -n 's/.*default images: \([^,]*\),.*/\1/p')"
@@ -19,7 +23,48 @@ fi
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-a=(); a2=(); b=(); c=(); d=()
+a=(); a2=(); b=(); c=(); d=(); e=(); f=(); fi_=()
+# the app stack of (e) and (f): the default stack plus one Deployment of a local image, shaped to
+# pass the default policies (restricted Pod Security, guardrails)
+app="$(mktemp -d)"; trap 'rm -rf "$app"; docker rmi -f bench-app:1 >/dev/null 2>&1 || true' EXIT
+base_image="$(sed -n 's|^  "alpine": "\(.*\)"|\1|p' "${SANDBOX_CONFIG:-/dev/null}")"
+base_image="${base_image:-alpine:3.17}"
+mkdir -p "$app/k8s" "$app/image"
+printf 'FROM %s\nARG ROUND=0\nRUN echo "$ROUND" > /round\n' "$base_image" > "$app/image/Dockerfile"
+build_app() { docker build -q --build-arg ROUND="$1" -t bench-app:1 "$app/image" >/dev/null; }
+build_app 0
+cat > "$app/sandbox.yaml" <<YAML
+version: 1
+name: $name-app
+manifests: {paths: [k8s]}
+images: [bench-app:1]
+YAML
+cat > "$app/k8s/app.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: bench-settings}
+data: {round: "0"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bench-app, labels: {app.kubernetes.io/name: bench-app}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: bench-app}}
+  template:
+    metadata: {labels: {app: bench-app, app.kubernetes.io/name: bench-app}}
+    spec:
+      securityContext: {runAsNonRoot: true, runAsUser: 65534, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: app
+          image: bench-app:1
+          imagePullPolicy: IfNotPresent
+          command: [sh, -c, "exec sleep 100000"]
+          resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 100m, memory: 32Mi}}
+          securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+          readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+          livenessProbe: {exec: {command: ["true"]}}
+YAML
 for i in $(seq 1 "$runs"); do
   # (a) bare k3s, started the way Testcontainers' K3sContainer starts it
   t0=$(now)
@@ -56,11 +101,28 @@ for i in $(seq 1 "$runs"); do
             m = (u=="GiB") ? v*1024 : (u=="MiB") ? v : (u=="KiB") ? v/1024 : v/1048576; s+=m} END {printf "%.0f", s}')
   d+=("$mem")
   ./sandbox down --name "$name" -q >/dev/null
-  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB" >&2
+
+  # (e), (f): the inner loop on a stack with an app
+  (cd "$app" && "$repo/sandbox" up -q >/dev/null)
+  sed -i "s/round: \".*\"/round: \"$i\"/" "$app/k8s/app.yaml"
+  t0=$(now)
+  (cd "$app" && "$repo/sandbox" apply -q >/dev/null)
+  e+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  build_app "$i"
+  t0=$(now)
+  (cd "$app" && "$repo/sandbox" apply -q >/dev/null)
+  f+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  build_app "x$i"
+  t0=$(now)
+  (cd "$app" && "$repo/sandbox" load -q bench-app:1 >/dev/null)
+  fi_+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  (cd "$app" && "$repo/sandbox" down -q >/dev/null)
+  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s)" >&2
 done
 
 ma=$(printf '%s\n' "${a[@]}" | median); ma2=$(printf '%s\n' "${a2[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
+me=$(printf '%s\n' "${e[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
 echo
 echo "sandbox start-up benchmark, $runs run(s), medians ($(nproc) cores, $(date -u +%F))"
 printf '| %-44s | %10s | %-14s |\n' "measure" "median" "target"
@@ -72,3 +134,7 @@ printf '| %-44s | %10s | %-14s |\n' "(b)/(a)" "$(awk -v x="$mb" -v y="$ma" 'BEGI
 printf '| %-44s | %10s | %-14s |\n' "(b)/(a')" "$(awk -v x="$mb" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %9ss | %-14s |\n' "(c) warm sandbox up (reuse)" "$mc" "<= 2 s"
 printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
+printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "<= 2 s"
+printf '| %-44s | %9ss | %-14s |\n' "(f) apply after one changed image" "$mf" "import + 2 s"
+printf '| %-44s | %9ss | %-14s |\n' "    import of that image alone (load)" "$mfi" ""
+printf '| %-44s | %9ss | %-14s |\n' "    (f) - import" "$(awk -v x="$mf" -v y="$mfi" 'BEGIN{printf "%.1f", x-y}')" "<= 2 s"

@@ -1,17 +1,15 @@
 package dev.sandbox.engine;
 
-import com.github.dockerjava.api.DockerClient;
-import dev.sandbox.ImageMap;
 import dev.sandbox.ProgressListener;
 import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestImages;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -31,9 +29,9 @@ final class LoadImages extends Step {
     all.addAll(context.monitoring);
     Set<String> wanted = new LinkedHashSet<>();
     context.stack.images().forEach(image -> wanted.add(context.images.apply(image)));
-    for (Manifest manifest : all) {
-      mapped(manifest.resource().getAdditionalProperties(), wanted, context.docker, context.images);
-    }
+    wanted.addAll(
+        ManifestImages.of(
+            all, context.images, image -> DockerEngine.hasImage(context.docker, image)));
     wanted.removeAll(context.preloaded);
     context.loaded.addAll(wanted);
     for (String image : wanted) {
@@ -49,25 +47,5 @@ final class LoadImages extends Step {
               Duration.between(begin, Instant.now())));
     }
     return wanted.size() + " image(s) loaded";
-  }
-
-  /** Images of the manifests that the image map points at and the local engine has. */
-  private static void mapped(Object node, Set<String> into, DockerClient docker, ImageMap images) {
-    if (node instanceof Map<?, ?> map) {
-      map.forEach(
-          (key, value) -> {
-            if ("image".equals(key)
-                && value instanceof String image
-                && !into.contains(image)
-                && images.entries().containsValue(image)
-                && DockerEngine.hasImage(docker, image)) {
-              into.add(image);
-            } else {
-              mapped(value, into, docker, images);
-            }
-          });
-    } else if (node instanceof List<?> list) {
-      list.forEach(item -> mapped(item, into, docker, images));
-    }
   }
 }

@@ -13,6 +13,9 @@ import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
 import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.manifest.Manifest;
+import dev.sandbox.manifest.ManifestImages;
+import dev.sandbox.manifest.ManifestLoader;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
@@ -324,6 +327,14 @@ public final class LocalSlice {
       }
       result.add(local);
     }
+    // the mapped images of the manifest files (kustomizations need the node to render them): they
+    // load while k3s starts instead of after it, as the stack's own images do
+    List<Manifest> plainFiles =
+        new ManifestLoader(stack.manifests().excludeKinds(), images, kustomization -> "")
+            .load(stack.manifests().paths());
+    ManifestImages.of(plainFiles, images, image -> DockerEngine.hasImage(docker, image)).stream()
+        .filter(image -> !result.contains(image))
+        .forEach(result::add);
     if (stack.monitoring().enabled()) {
       String local = images.apply(stack.monitoring().image());
       // present locally (mapped, or pulled before): load it rather than have k3s pull it again
