@@ -1,6 +1,7 @@
 package dev.sandbox;
 
 import dev.sandbox.monitoring.MonitoringPack;
+import dev.sandbox.monitoring.Prometheus;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.Registry;
 import io.fabric8.kubernetes.client.Config;

@@ -16,7 +16,7 @@ public record SandboxStatus(
     String name,
     List<Component> components,
     List<Workload> workloads,
-    List<Prometheus.Alert> alerts,
+    List<Alert> alerts,
     String clusterError) {
 
   public SandboxStatus {
@@ -56,4 +56,7 @@ public record SandboxStatus(
    */
   public record Workload(
       String kind, String namespace, String name, int ready, int desired, int restarts) {}
+
+  /** A firing or pending alert of the monitoring pack's Prometheus. */
+  public record Alert(String name, String state, Map<String, String> labels) {}
 }

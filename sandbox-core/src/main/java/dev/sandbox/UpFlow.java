@@ -10,6 +10,7 @@ import dev.sandbox.engine.Slice;
 import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.monitoring.MonitoringPack;
+import dev.sandbox.monitoring.Prometheus;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.Credentials;
 import dev.sandbox.service.Registry;

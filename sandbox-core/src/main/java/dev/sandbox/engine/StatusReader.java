@@ -1,7 +1,6 @@
 package dev.sandbox.engine;
 
 import com.github.dockerjava.api.model.Container;
-import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxException;
 import dev.sandbox.SandboxState;
@@ -49,7 +48,7 @@ public final class StatusReader {
     }
     components.sort(Comparator.comparing(SandboxStatus.Component::name));
     List<SandboxStatus.Workload> workloads = new ArrayList<>();
-    List<Prometheus.Alert> alerts = new ArrayList<>();
+    List<SandboxStatus.Alert> alerts = new ArrayList<>();
     String clusterError = null;
     boolean nodeRuns =
         components.stream().anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"));

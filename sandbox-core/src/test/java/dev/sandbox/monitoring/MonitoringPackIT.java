@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sandbox.ProgressListener;
-import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sandbox.ProgressListener;
-import dev.sandbox.Prometheus;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
 import dev.sandbox.junit.WithCluster;
+import dev.sandbox.monitoring.Prometheus;
 import dev.sandbox.postgres.PostgresEndpoint;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

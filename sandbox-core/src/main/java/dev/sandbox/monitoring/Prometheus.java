@@ -1,7 +1,9 @@
-package dev.sandbox;
+package dev.sandbox.monitoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandbox.SandboxException;
+import dev.sandbox.SandboxStatus;
 import dev.sandbox.poll.Poll;
 import java.io.IOException;
 import java.net.URI;
@@ -27,7 +29,10 @@ public final class Prometheus {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
 
-  Prometheus(URI base) {
+  /**
+   * A client for the Prometheus at {@code base}: the sandbox hands it out, tests do not build it.
+   */
+  public Prometheus(URI base) {
     this.base = base;
   }
 
@@ -35,7 +40,6 @@ public final class Prometheus {
   public record Sample(Map<String, String> labels, double value) {}
 
   /** An alert Prometheus knows of. */
-  public record Alert(String name, String state, Map<String, String> labels) {}
 
   /** The Prometheus base URL (through a port-forward on 127.0.0.1). */
   public URI url() {
@@ -68,8 +72,8 @@ public final class Prometheus {
   }
 
   /** Alerts that are pending or firing. */
-  public List<Alert> alerts() {
-    List<Alert> alerts = new ArrayList<>();
+  public List<SandboxStatus.Alert> alerts() {
+    List<SandboxStatus.Alert> alerts = new ArrayList<>();
     for (JsonNode alert : get("/api/v1/alerts").path("alerts")) {
       Map<String, String> labels = new LinkedHashMap<>();
       alert
@@ -77,7 +81,8 @@ public final class Prometheus {
           .fields()
           .forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
       alerts.add(
-          new Alert(labels.getOrDefault("alertname", "?"), alert.path("state").asText(), labels));
+          new SandboxStatus.Alert(
+              labels.getOrDefault("alertname", "?"), alert.path("state").asText(), labels));
     }
     return alerts;
   }
@@ -87,7 +92,7 @@ public final class Prometheus {
    *
    * @throws SandboxException.ServiceStartup when it does not within {@code timeout}
    */
-  void awaitReady(Duration timeout) {
+  public void awaitReady(Duration timeout) {
     URI ready = base.resolve("/-/ready");
     Poll.until(
         "Prometheus",
@@ -117,7 +122,7 @@ public final class Prometheus {
                     + " ("
                     + last
                     + "). Check `kubectl -n "
-                    + dev.sandbox.monitoring.MonitoringPack.NAMESPACE
+                    + MonitoringPack.NAMESPACE
                     + " get svc,pods` with the sandbox's kubeconfig.",
                 null));
   }
