@@ -90,7 +90,7 @@ public final class Deployment {
     List<Manifest> manifests = new ArrayList<>();
     for (Manifest manifest : context.loader.load(paths)) {
       if (!manifest.kind().equals("Namespace")) {
-        manifest.resource().getMetadata().setNamespace(namespace);
+        manifest.moveTo(namespace);
         manifests.add(manifest);
       }
     }

@@ -50,7 +50,10 @@ public final class PolicyPacks {
     if (packs.contains("guardrails")) {
       String text = resource("guardrails.yaml");
       for (Map.Entry<String, String> action : stack.policies().guardrails().entrySet()) {
-        text = text.replace("ACTION_" + action.getKey(), action.getValue());
+        // Audit alone only writes the API server's audit log, which nobody reads in a sandbox:
+        // it also warns, so that up and apply show the verdict (as an audit verdict)
+        String actions = action.getValue().equals("Audit") ? "Audit, Warn" : action.getValue();
+        text = text.replace("ACTION_" + action.getKey(), actions);
       }
       result.addAll(loader.parseText("pack guardrails", text));
     }
