@@ -309,11 +309,21 @@ public final class SandboxEngine {
   /**
    * Re-applies a running sandbox's stack without restarting anything: reloads images, re-wires the
    * services, applies the manifests and waits for the workloads — the inner loop while editing
-   * YAML.
+   * YAML. The sandbox is then recorded as running this stack, so that the next {@code up} compares
+   * against what {@code apply} applied (and reuses it) rather than re-applying.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
     Preflight.check(stack);
-    deployInto(DockerEngine.client(), stack, runningState(stack.name()), forceConflicts, listener);
+    SandboxState state = runningState(stack.name());
+    deployInto(DockerEngine.client(), stack, state, forceConflicts, listener);
+    Map<String, String> parts = UpPlan.parts(stack);
+    boolean containersDiffer =
+        Stack.changes(parts, state.stackParts()).stream()
+            .anyMatch(Stack.RECREATE_SECTIONS::contains);
+    if (!containersDiffer) {
+      // a change apply cannot make (a service's version) stays for the next up to see
+      store.write(state.withStack(stack, parts));
+    }
   }
 
   /**
@@ -347,6 +357,8 @@ public final class SandboxEngine {
       try {
         Duration duration = K3sNode.importImage(docker, state.containers().get("k3s"), image);
         listener.onEvent(ProgressListener.Event.done("images", "loaded " + image, duration));
+        K3sNode.pulledAlways(image)
+            .ifPresent(warning -> listener.onEvent(ProgressListener.Event.info("images", warning)));
         took.put(image, duration);
       } catch (RuntimeException e) {
         listener.onEvent(

@@ -34,6 +34,10 @@ final class LoadImages extends Step {
     for (Manifest manifest : all) {
       mapped(manifest.resource().getAdditionalProperties(), wanted, context.docker, context.images);
     }
+    for (String image : wanted) {
+      K3sNode.pulledAlways(image)
+          .ifPresent(warning -> listener.onEvent(ProgressListener.Event.info(name(), warning)));
+    }
     wanted.removeAll(context.preloaded);
     context.loaded.addAll(wanted);
     for (String image : wanted) {

@@ -26,7 +26,7 @@ final class WireServices extends Step {
   @Override
   String run(DeployContext context, ProgressListener listener) {
     Collection<String> namespaces = namespaces(context);
-    Wiring.apply(context.client, namespaces, context.bindings);
+    Wiring.apply(context.client, namespaces, context.bindings, context.unwired);
     return context.bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
   }
 
