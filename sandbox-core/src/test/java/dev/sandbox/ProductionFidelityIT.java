@@ -87,15 +87,27 @@ class ProductionFidelityIT {
       """
       apiVersion: apps/v1
       kind: Deployment
-      metadata: {name: orders-db}
+      metadata: {name: orders-db, labels: {app.kubernetes.io/name: orders-db}}
       spec:
         selector: {matchLabels: {app: orders-db}}
         template:
           metadata: {labels: {app: orders-db}}
           spec:
+            securityContext:
+              runAsNonRoot: true
+              runAsUser: 65534
+              seccompProfile: {type: RuntimeDefault}
             containers:
               - name: postgres
-                image: postgres:17
+                image: alpine:3.17
+                imagePullPolicy: IfNotPresent
+                command: [sleep, "3600"]
+                resources:
+                  requests: {cpu: 10m, memory: 16Mi}
+                  limits: {memory: 32Mi}
+                securityContext:
+                  allowPrivilegeEscalation: false
+                  capabilities: {drop: [ALL]}
       ---
       apiVersion: v1
       kind: Service
@@ -112,14 +124,19 @@ class ProductionFidelityIT {
       """;
 
   private Stack stack(String paths, String timeout) throws IOException {
+    return stack(paths, timeout, "sandbox");
+  }
+
+  private Stack stack(String paths, String timeout, String standIns) throws IOException {
     return StackLoader.load(
         Files.writeString(
-            dir.resolve("sandbox-" + timeout + ".yaml"),
+            dir.resolve("sandbox-" + timeout + "-" + standIns + ".yaml"),
             """
             version: 1
             name: %s
             manifests:
               paths: [%s]
+              stand-ins: %s
             services:
               postgres:
                 database: orders
@@ -136,7 +153,7 @@ class ProductionFidelityIT {
               vendor/web: sandbox-local/alpine:3.17
             readiness: {timeout: %s}
             """
-                .formatted(NAME, paths, timeout)));
+                .formatted(NAME, paths, standIns, timeout)));
   }
 
   @BeforeAll
@@ -356,6 +373,55 @@ class ProductionFidelityIT {
         .doesNotContain("at Boot.connect");
   }
 
+  @Test
+  @Order(9)
+  @DisplayName(
+      "with manifests.stand-ins: manifest the manifest's database is applied and the service is not wired there")
+  void the_manifest_can_stand_in_instead() throws IOException {
+    List<ProgressListener.Event> applied = Collections.synchronizedList(new ArrayList<>());
+    engine.apply(stack("k8s", "2m", "manifest"), false, applied::add);
+    assertThat(applied)
+        .anyMatch(
+            e ->
+                e.component().equals("stand-ins")
+                    && e.message()
+                        .startsWith(
+                            "deployment/orders-db, service/orders-db, secret/orders-db-credentials"
+                                + " from ")
+                    && e.message()
+                        .contains("stand in for the sandbox's orders-db in namespace default"));
+    KubernetesClient client = sandbox.client();
+    assertThat(client.apps().deployments().inNamespace("default").withName("orders-db").get())
+        .isNotNull();
+    assertThat(
+            client
+                .services()
+                .inNamespace("default")
+                .withName("orders-db")
+                .get()
+                .getSpec()
+                .getSelector())
+        .containsEntry("app", "orders-db");
+    // the wired Secret (Opaque) was removed first: a Secret's type is immutable
+    assertThat(
+            client
+                .secrets()
+                .inNamespace("default")
+                .withName("orders-db-credentials")
+                .get()
+                .getType())
+        .isEqualTo("kubernetes.io/basic-auth");
+    assertThat(
+            client
+                .discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace("default")
+                .withName("orders-db-sandbox")
+                .get())
+        .isNull();
+  }
+
   /**
    * A Deployment running a JVM that dies the way an application does when its database is
    * unreachable: the class is compiled here and mounted from a ConfigMap (no image to build).
@@ -413,6 +479,10 @@ class ProductionFidelityIT {
                   image: eclipse-temurin:21-jre
                   imagePullPolicy: IfNotPresent
                   command: [java, -cp, /app, Boot]
+                  # without a probe the pod counts as ready for the instant before the JVM exits
+                  readinessProbe:
+                    exec: {command: ["true"]}
+                    initialDelaySeconds: 5
                   resources:
                     requests: {cpu: 10m, memory: 64Mi}
                     limits: {memory: 256Mi}
