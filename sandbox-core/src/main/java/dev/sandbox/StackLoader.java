@@ -172,8 +172,11 @@ public final class StackLoader {
       excludeKinds.add(value);
     }
 
+    // absent only when the default stack predates the key (an older stacks jar): the default
     String standIns =
-        oneOf(manifests.get("stand-ins"), Stack.Manifests.STAND_INS, "stand-ins choice");
+        manifests.get("stand-ins") == null
+            ? Stack.Manifests.STAND_INS.get(0)
+            : oneOf(manifests.get("stand-ins"), Stack.Manifests.STAND_INS, "stand-ins choice");
 
     List<String> images = new ArrayList<>();
     for (YamlTree.Entry image : top.get("images").sequence("image references")) {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * every response's headers before the call returns. One caller at a time: {@link #drain} returns
  * what the calls since the last drain were told. Internal.
  */
-final class ApiWarnings implements AutoCloseable {
+public final class ApiWarnings implements AutoCloseable {
 
   /** {@code 299 - "text"} with an optional date; the text is a quoted string. */
   private static final Pattern HEADER =
@@ -29,7 +29,7 @@ final class ApiWarnings implements AutoCloseable {
   private final List<String> captured = new ArrayList<>();
   private final KubernetesClient client;
 
-  ApiWarnings(KubernetesClient base) {
+  public ApiWarnings(KubernetesClient base) {
     Interceptor interceptor =
         new Interceptor() {
           @Override
@@ -53,12 +53,12 @@ final class ApiWarnings implements AutoCloseable {
             .build();
   }
 
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return client;
   }
 
   /** The warnings received since the last call, in order. */
-  List<String> drain() {
+  public List<String> drain() {
     synchronized (captured) {
       List<String> result = List.copyOf(captured);
       captured.clear();
