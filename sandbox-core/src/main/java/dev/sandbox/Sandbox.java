@@ -189,7 +189,11 @@ public final class Sandbox implements AutoCloseable {
             .orElseThrow(
                 () ->
                     new SandboxException.ServiceStartup(
-                        "No ready pod behind Service " + namespace + "/" + service + ".", null));
+                        dev.sandbox.inspect.Selectors.unmatched(client(), svc)
+                            .map(finding -> finding + ". Fix the selector or the pod labels.")
+                            .orElse(
+                                "No ready pod behind Service " + namespace + "/" + service + "."),
+                        null));
     var target = servicePort.getTargetPort();
     int targetPort;
     if (target == null) {

@@ -6,6 +6,7 @@ import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.engine.Deployment;
 import dev.sandbox.engine.Services;
 import dev.sandbox.engine.StatusReader;
+import dev.sandbox.engine.UpPlan;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.manifest.Preflight;
 import dev.sandbox.stack.Stack;
@@ -117,11 +118,20 @@ public final class SandboxEngine {
   /**
    * Re-applies a running sandbox's stack without restarting anything: reloads images, re-wires the
    * services, applies the manifests and waits for the workloads — the inner loop while editing
-   * YAML.
+   * YAML. The sandbox is then recorded as running this stack, so that the next {@code up} compares
+   * against what {@code apply} applied (and reuses it) rather than re-applying.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
     Preflight.check(stack);
-    deployInto(DockerEngine.client(), stack, runningState(stack.name()), forceConflicts, listener);
+    SandboxState state = runningState(stack.name());
+    deployInto(DockerEngine.client(), stack, state, forceConflicts, listener);
+    Map<String, String> parts = UpPlan.parts(stack);
+    boolean containersDiffer =
+        Stack.changes(parts, state.stackParts()).stream().anyMatch(stack::needsNewContainers);
+    if (!containersDiffer) {
+      // a change apply cannot make (a service's version) stays for the next up to see
+      store.write(state.withStack(stack, parts));
+    }
   }
 
   /**
@@ -159,6 +169,8 @@ public final class SandboxEngine {
                 "images",
                 result.alreadyLoaded() ? image + " already loaded" : "loaded " + image,
                 result.took()));
+        K3sNode.pulledAlways(image)
+            .ifPresent(warning -> listener.onEvent(ProgressListener.Event.info("images", warning)));
         took.put(image, result.took());
       } catch (RuntimeException e) {
         listener.onEvent(

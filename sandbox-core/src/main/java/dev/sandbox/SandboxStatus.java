@@ -11,18 +11,32 @@ import java.util.Map;
  * @param workloads the applications running in its cluster (empty when the cluster is unreachable)
  * @param alerts pending and firing alerts of the monitoring pack's Prometheus (empty without it)
  * @param clusterError why workloads could not be read, or null
+ * @param findings what is wrong although everything runs: Services selecting no pods, objects
+ *     changed by hand since the sandbox applied them (drift)
  */
 public record SandboxStatus(
     String name,
     List<Component> components,
     List<Workload> workloads,
     List<Alert> alerts,
-    String clusterError) {
+    String clusterError,
+    List<String> findings) {
 
   public SandboxStatus {
     components = List.copyOf(components);
     workloads = List.copyOf(workloads);
     alerts = List.copyOf(alerts);
+    findings = List.copyOf(findings);
+  }
+
+  /** A status without findings. */
+  public SandboxStatus(
+      String name,
+      List<Component> components,
+      List<Workload> workloads,
+      List<Alert> alerts,
+      String clusterError) {
+    this(name, components, workloads, alerts, clusterError, List.of());
   }
 
   /** True when every container runs. */

@@ -50,7 +50,9 @@ final class ClassNamespaceResource
     ClassNamespaceResource resource =
         new ClassNamespaceResource(shared, new ClusterNamespace(name));
     try {
-      shared.engine().applyInto(shared.stack(), name, manifests, dev.sandbox.ProgressListener.NONE);
+      shared
+          .engine()
+          .applyInto(shared.stack(), name, manifests, SharedSandbox.noting(shared.notes()));
     } catch (RuntimeException e) {
       resource.close();
       throw e;

@@ -213,6 +213,11 @@ final class SandboxExtension
     try {
       shared.get().sandbox().writeDiagnostics(folder, namespace);
       note = "Sandbox diagnostics (events, pods, last log lines): " + folder;
+      List<String> notes = shared.get().notes();
+      if (!notes.isEmpty()) {
+        // policy verdicts and stand-ins do not fail a test, but may well explain why it failed
+        note += "\nWhat the sandbox reported while deploying:\n  " + String.join("\n  ", notes);
+      }
       context.publishReportEntry("sandbox.diagnostics", folder.toString());
     } catch (RuntimeException e) {
       note = "Sandbox diagnostics could not be collected: " + e.getMessage();

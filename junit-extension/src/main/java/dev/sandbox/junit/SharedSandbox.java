@@ -25,6 +25,17 @@ final class SharedSandbox implements AutoCloseable {
   private final Sandbox sandbox;
   private final boolean removeOnClose;
 
+  /**
+   * What the deployments into this sandbox reported that a failing test's report should repeat:
+   * policy verdicts (Warn, Audit), the manifest objects the sandbox's services stand in for,
+   * Services selecting no pods, images Kubernetes will pull although loaded.
+   */
+  private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** The components whose informational events are {@link #notes}. */
+  private static final java.util.Set<String> NOTED =
+      java.util.Set.of("policies", "stand-ins", "services", "images");
+
   private SharedSandbox(SandboxEngine engine, Stack stack, Sandbox sandbox, boolean removeOnClose) {
     this.engine = engine;
     this.stack = stack;
@@ -67,13 +78,19 @@ final class SharedSandbox implements AutoCloseable {
                 event.component(),
                 event.phase(),
                 event.message());
-    ProgressListener progress = log;
+    java.util.List<String> notes = new java.util.ArrayList<>();
+    ProgressListener progress =
+        event -> {
+          log.onEvent(event);
+          noting(notes).onEvent(event);
+        };
     if (!quiet) {
       ConsoleProgress console = new ConsoleProgress(named.name(), System.out);
       console.starting(stack.name());
+      ProgressListener logAndNote = progress;
       progress =
           event -> {
-            log.onEvent(event);
+            logAndNote.onEvent(event);
             console.onEvent(event);
           };
     }
@@ -87,7 +104,23 @@ final class SharedSandbox implements AutoCloseable {
     } catch (SandboxException e) {
       throw forTests(e);
     }
-    return new SharedSandbox(engine, named, sandbox, !persistent);
+    SharedSandbox shared = new SharedSandbox(engine, named, sandbox, !persistent);
+    shared.notes.addAll(notes);
+    return shared;
+  }
+
+  /** Keeps the informational events a failure report repeats, as {@code component: message}. */
+  static ProgressListener noting(java.util.List<String> into) {
+    return event -> {
+      if (event.phase() == ProgressListener.Phase.INFO && NOTED.contains(event.component())) {
+        into.add(event.component() + ": " + event.message());
+      }
+    };
+  }
+
+  /** The notes of the deployments so far (see {@link #notes}); more arrive as classes deploy. */
+  java.util.List<String> notes() {
+    return notes;
   }
 
   /**

@@ -49,6 +49,7 @@ final class JsonShapes {
             .map(a -> Map.of("name", a.name(), "state", a.state(), "labels", a.labels()))
             .toList());
     json.put("clusterError", status.clusterError());
+    json.put("findings", status.findings());
     return json;
   }
 }

@@ -65,6 +65,11 @@ final class StatusCommand extends SandboxSubcommand {
         out.printf("%-32s %-10s %s%n", alert.name(), alert.state(), alert.labels());
       }
     }
+    if (!status.findings().isEmpty()) {
+      out.println();
+      out.println("Findings:");
+      status.findings().forEach(finding -> out.println("  " + finding));
+    }
     return status.running() ? ExitCode.OK.code() : ExitCode.NOT_READY.code();
   }
 }

@@ -133,6 +133,9 @@ class BadInputCorpusIT {
             "unknown-guardrail-action",
             "sandbox.yaml:3:24: policies.guardrails.probes: unknown action 'Block'. Expected one of: Deny, Warn, Audit."),
         files(
+            "unknown-stand-ins",
+            "sandbox.yaml:3:14: manifests.stand-ins: unknown stand-ins choice 'manifests'. Did you mean 'manifest'? Expected one of: sandbox, manifest."),
+        files(
             "unknown-pod-security-level",
             "sandbox.yaml:4:12: policies.pod-security.level: unknown Pod Security level 'strict'."),
         files(

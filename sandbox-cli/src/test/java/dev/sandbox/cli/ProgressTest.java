@@ -33,6 +33,33 @@ class ProgressTest {
   }
 
   @Test
+  @DisplayName(
+      "policy verdicts, stand-ins and selector findings are printed without --verbose; applied objects only with it")
+  void verdicts_and_findings_are_printed() {
+    StringWriter out = new StringWriter();
+    try (Progress progress = new Progress(new PrintWriter(out), false, false, false)) {
+      progress.onEvent(
+          ProgressListener.Event.info(
+              "policies",
+              "warn sandbox-image-tag: deployment/web (k8s/web.yaml): images must carry a tag"
+                  + " other than :latest (or a digest): vendor/web"));
+      progress.onEvent(
+          ProgressListener.Event.info(
+              "stand-ins", "the sandbox's orders-db stands in for service/orders-db"));
+      progress.onEvent(
+          ProgressListener.Event.info(
+              "services", "service/default/web selects no pods: selector app=wbe"));
+      progress.onEvent(ProgressListener.Event.info("manifests", "applied deployment/web"));
+    }
+
+    assertThat(out.toString())
+        .contains("policies", "warn sandbox-image-tag: deployment/web", "vendor/web")
+        .contains("stand-ins", "the sandbox's orders-db stands in for service/orders-db")
+        .contains("services", "service/default/web selects no pods")
+        .doesNotContain("applied deployment/web");
+  }
+
+  @Test
   void a_one_line_failure_is_shown_whole() {
     assertThat(Progress.firstLine("k3s did not start")).isEqualTo("k3s did not start");
   }

@@ -40,6 +40,12 @@ final class DeployContext {
   /** Images the load step imported. */
   final Set<String> loaded = new java.util.LinkedHashSet<>();
 
+  /**
+   * Per namespace, the services (by Service name) not to wire there: the manifests' own objects
+   * stand in for them ({@code manifests.stand-ins: manifest}).
+   */
+  final java.util.Map<String, Set<String>> unwired = new java.util.LinkedHashMap<>();
+
   /** Namespaces to wire the services into; empty means those the manifests use. */
   List<String> wireInto = List.of();
 

@@ -21,8 +21,8 @@ import java.util.Set;
  * Internal.
  *
  * <pre>
- * stack:     read → load images → wire services → policies → monitoring → apply → offline images → await
- * namespace:         load images → wire services →                          apply → offline images → await
+ * stack:     read → stand-ins → load images → wire → policies → monitoring → apply → offline images → await → selectors
+ * namespace:        stand-ins → load images → wire →                          apply → offline images → await → selectors
  * </pre>
  */
 public final class Deployment {
@@ -31,22 +31,26 @@ public final class Deployment {
   static final List<Step> STACK =
       List.of(
           new ReadManifests(),
+          new StandIns(),
           new LoadImages(),
           new WireServices(),
           new InstallPolicies(),
           new InstallMonitoring(),
           new ApplyManifests(),
           new OfflineImages(),
-          new AwaitWorkloads());
+          new AwaitWorkloads(),
+          new CheckSelectors());
 
   /** Given manifests into one namespace (a test class's own): no reading, no packs. */
   static final List<Step> NAMESPACE =
       List.of(
+          new StandIns(),
           new LoadImages(),
           new WireServices(),
           new ApplyManifests(),
           new OfflineImages(),
-          new AwaitWorkloads());
+          new AwaitWorkloads(),
+          new CheckSelectors());
 
   private Deployment() {}
 
@@ -90,7 +94,7 @@ public final class Deployment {
     List<Manifest> manifests = new ArrayList<>();
     for (Manifest manifest : context.loader.load(paths)) {
       if (!manifest.kind().equals("Namespace")) {
-        manifest.resource().getMetadata().setNamespace(namespace);
+        manifest.moveTo(namespace);
         manifests.add(manifest);
       }
     }

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * Installs the platform's policy packs (Pod Security labels, NetworkPolicies, admission guardrails)
- * and the team's own policies on the application's namespaces, and waits until the guardrails are
- * in force.
+ * and the team's own policies on every namespace the application's objects land in — {@code
+ * default} too, for objects that name no namespace — and waits until the guardrails are in force.
  */
 final class InstallPolicies extends Step {
 
@@ -49,7 +49,7 @@ final class InstallPolicies extends Step {
             ? policies.podSecurity().level() + " (" + policies.podSecurity().mode() + ")"
             : "off")
         + (namespaces.isEmpty()
-            ? " (no application namespace yet)"
+            ? " (no object lands in a namespace)"
             : " on " + String.join(", ", namespaces));
   }
 }

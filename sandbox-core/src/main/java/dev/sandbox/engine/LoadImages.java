@@ -32,6 +32,10 @@ final class LoadImages extends Step {
     wanted.addAll(
         ManifestImages.of(
             all, context.images, image -> DockerEngine.hasImage(context.docker, image)));
+    for (String image : wanted) {
+      K3sNode.pulledAlways(image)
+          .ifPresent(warning -> listener.onEvent(ProgressListener.Event.info(name(), warning)));
+    }
     wanted.removeAll(context.preloaded);
     context.loaded.addAll(wanted);
     for (String image : wanted) {

@@ -6,6 +6,8 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.SandboxState;
 import dev.sandbox.SandboxStatus;
 import dev.sandbox.docker.Labels;
+import dev.sandbox.inspect.Drift;
+import dev.sandbox.inspect.Selectors;
 import dev.sandbox.inspect.Workloads;
 import dev.sandbox.monitoring.MonitoringPack;
 import java.util.ArrayList;
@@ -18,7 +20,8 @@ import java.util.function.Function;
 
 /**
  * What {@code status} shows: the containers as Docker reports them and, when the node runs, the
- * workloads and firing alerts; a dead API becomes a message naming the component. Internal.
+ * workloads, firing alerts and findings (Services selecting no pods, drift); a dead API becomes a
+ * message naming the component. Internal.
  */
 public final class StatusReader {
 
@@ -49,12 +52,15 @@ public final class StatusReader {
     components.sort(Comparator.comparing(SandboxStatus.Component::name));
     List<SandboxStatus.Workload> workloads = new ArrayList<>();
     List<SandboxStatus.Alert> alerts = new ArrayList<>();
+    List<String> findings = new ArrayList<>();
     String clusterError = null;
     boolean nodeRuns =
         components.stream().anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"));
     if (state.isPresent() && nodeRuns) {
       try (Sandbox sandbox = attach.apply(state.get())) {
         workloads.addAll(Workloads.list(sandbox.client()));
+        findings.addAll(Selectors.unmatched(sandbox.client()));
+        findings.addAll(Drift.find(sandbox.client()));
         boolean monitored =
             sandbox
                     .client()
@@ -73,6 +79,6 @@ public final class StatusReader {
                 + "). Run `sandbox logs k3s`; `sandbox up` recreates a dead node keeping the data.";
       }
     }
-    return new SandboxStatus(name, components, workloads, alerts, clusterError);
+    return new SandboxStatus(name, components, workloads, alerts, clusterError, findings);
   }
 }

@@ -26,7 +26,7 @@ final class WireServices extends Step {
   @Override
   String run(DeployContext context, ProgressListener listener) {
     Collection<String> namespaces = namespaces(context);
-    Wiring.apply(context.client, namespaces, context.bindings);
+    Wiring.apply(context.client, namespaces, context.bindings, context.unwired);
     return context.bindings.size() + " service(s) into " + namespaces.size() + " namespace(s)";
   }
 
@@ -40,10 +40,16 @@ final class WireServices extends Step {
     return result;
   }
 
-  /** Namespaces objects declare or live in. */
+  /** Namespaces objects declare or land in. */
   static final class Namespaces {
     private Namespaces() {}
 
+    /**
+     * Every namespace the objects use: those Namespace objects declare, those named by {@code
+     * metadata.namespace}, and {@code default} for a namespaced object that names none (where
+     * {@code kubectl apply} puts it, and so does the sandbox). Cluster-scoped kinds land in no
+     * namespace.
+     */
     static Set<String> of(Collection<Manifest> manifests) {
       Set<String> result = new LinkedHashSet<>();
       for (Manifest manifest : manifests) {
@@ -51,9 +57,38 @@ final class WireServices extends Step {
           result.add(manifest.name());
         } else if (manifest.namespace() != null) {
           result.add(manifest.namespace());
+        } else if (!CLUSTER_SCOPED.contains(manifest.kind())) {
+          result.add("default");
         }
       }
       return result;
     }
+
+    /**
+     * Cluster-scoped kinds manifests commonly carry. Any other kind without a namespace counts as
+     * landing in {@code default}: for an unknown cluster-scoped custom kind that guards {@code
+     * default} needlessly, which is harmless (the services are wired there anyway); the other way
+     * round would leave objects unguarded.
+     */
+    static final Set<String> CLUSTER_SCOPED =
+        Set.of(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "PersistentVolume",
+            "StorageClass",
+            "PriorityClass",
+            "IngressClass",
+            "RuntimeClass",
+            "CSIDriver",
+            "APIService",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+            "ClusterIssuer");
   }
 }

@@ -16,7 +16,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-/** Writes what helps explain a failed test: events, pod descriptions, last log lines. */
+/**
+ * Writes what helps explain a failed test: events, pod descriptions, last log lines, and findings
+ * (Services selecting no pods, objects changed by hand since the sandbox applied them).
+ */
 public final class Diagnostics {
 
   private Diagnostics() {}
@@ -85,6 +88,11 @@ public final class Diagnostics {
         }
       }
       Files.writeString(folder.resolve("events.txt"), events.toString());
+      List<String> findings = new ArrayList<>(Selectors.unmatched(client));
+      findings.addAll(Drift.find(client));
+      Files.writeString(
+          folder.resolve("findings.txt"),
+          findings.isEmpty() ? "" : String.join("\n", findings) + "\n");
       Files.writeString(folder.resolve("pods.yaml"), pods.toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

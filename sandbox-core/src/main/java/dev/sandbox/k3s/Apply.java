@@ -31,20 +31,34 @@ public final class Apply {
       boolean forceConflicts,
       Duration crdTimeout,
       ProgressListener listener) {
+    try (ApiWarnings warnings = new ApiWarnings(client)) {
+      applyChecked(client, warnings, manifests, forceConflicts, crdTimeout, listener);
+    }
+  }
+
+  private static void applyChecked(
+      KubernetesClient client,
+      ApiWarnings warnings,
+      List<Manifest> manifests,
+      boolean forceConflicts,
+      Duration crdTimeout,
+      ProgressListener listener) {
     List<Manifest> ordered = foundationsFirst(manifests);
-    Precheck precheck = new Precheck(client, forceConflicts);
+    Precheck precheck = new Precheck(client, warnings, forceConflicts);
     List<Manifest> deferred = new ArrayList<>();
-    precheck.check(ordered, deferred).throwIfAny("Nothing was applied.");
+    Precheck.Findings findings = precheck.check(ordered, deferred);
+    report(findings.verdicts(), listener);
+    findings.throwIfAny("Nothing was applied.");
     boolean foundationsApplied = false;
     List<SandboxException.PolicyViolations.Violation> violations = new ArrayList<>();
     for (Manifest manifest : ordered) {
       if (!foundationsApplied && !isFoundation(manifest)) {
         foundationsApplied = true;
         // custom resources of CRDs from this batch can only be dry-run now that those are served
-        precheck
-            .dryRun(deferred)
-            .throwIfAny(
-                "Only the Namespaces and CustomResourceDefinitions of these manifests were applied.");
+        Precheck.Findings later = precheck.dryRun(deferred);
+        report(later.verdicts(), listener);
+        later.throwIfAny(
+            "Only the Namespaces and CustomResourceDefinitions of these manifests were applied.");
       }
       GenericKubernetesResource resource = manifest.resource();
       try {
@@ -71,6 +85,16 @@ public final class Apply {
     }
     if (!violations.isEmpty()) {
       throw new SandboxException.PolicyViolations(violations);
+    }
+  }
+
+  /**
+   * Shows what admission let in with a warning: one line per object and policy, on the {@code
+   * policies} component, so that {@code up}, {@code apply} and the JUnit report show it.
+   */
+  private static void report(List<Verdict> verdicts, ProgressListener listener) {
+    for (Verdict verdict : verdicts) {
+      listener.onEvent(ProgressListener.Event.info("policies", verdict.line()));
     }
   }
 

@@ -211,4 +211,29 @@ public final class K3sNode {
           e);
     }
   }
+
+  /**
+   * Why a loaded image will not serve its pods, when it is tagged {@code :latest} or not at all:
+   * Kubernetes defaults {@code imagePullPolicy} to {@code Always} for those, so the kubelet pulls
+   * instead of using the loaded image — ImagePullBackOff without a registry.
+   */
+  public static java.util.Optional<String> pulledAlways(String image) {
+    int slash = image.lastIndexOf('/');
+    String last = image.substring(slash + 1);
+    boolean latest = !image.contains("@") && (!last.contains(":") || last.endsWith(":latest"));
+    if (!latest) {
+      return java.util.Optional.empty();
+    }
+    String repository = last.contains(":") ? image.substring(0, image.lastIndexOf(':')) : image;
+    return java.util.Optional.of(
+        image
+            + " is "
+            + (last.contains(":") ? "tagged :latest" : "untagged (:latest)")
+            + ": Kubernetes pulls such an image on every start (imagePullPolicy defaults to Always),"
+            + " so its pods fail with ImagePullBackOff although it is loaded. Tag it (`docker tag "
+            + image
+            + " "
+            + repository
+            + ":dev`) and use that tag, or set imagePullPolicy: IfNotPresent on the containers.");
+  }
 }

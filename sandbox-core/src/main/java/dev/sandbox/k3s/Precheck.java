@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * the apiVersion/kind served?) and a server-side dry-run of the apply, so one bad object fails the
  * batch with every problem listed instead of leaving the objects before it applied. Objects whose
  * CRD is part of the same batch cannot be dry-run yet; they are checked against that CRD here and
- * dry-run once it is established ({@link #dryRun}). Internal.
+ * dry-run once it is established ({@link #dryRun}). The dry-run judges each object as written
+ * ({@link Manifest#written()}): the policies see production's images, not their local stand-ins,
+ * and what they let in with a warning comes back as {@link Verdict}s. Internal.
  */
 final class Precheck {
 
@@ -32,18 +34,29 @@ final class Precheck {
       Pattern.compile("ValidatingAdmissionPolicy '([^']+)' with binding '[^']*' denied request:");
 
   private final KubernetesClient client;
+  private final ApiWarnings warnings;
   private final boolean forceConflicts;
+  private final Map<String, Boolean> auditingBindings = new HashMap<>();
   private final Map<String, Optional<APIResourceList>> discovery = new HashMap<>();
   private final Map<String, Boolean> namespaces = new HashMap<>();
 
-  Precheck(KubernetesClient client, boolean forceConflicts) {
+  /**
+   * @param warnings the client the dry-runs go through, keeping the API server's warnings
+   */
+  Precheck(KubernetesClient client, ApiWarnings warnings, boolean forceConflicts) {
     this.client = client;
+    this.warnings = warnings;
     this.forceConflicts = forceConflicts;
   }
 
-  /** What the pre-check found; empty when the batch may be applied. */
+  /**
+   * What the pre-check found; the batch may be applied when {@link #clean()}. Verdicts (warnings)
+   * never stop it.
+   */
   record Findings(
-      List<String> problems, List<SandboxException.PolicyViolations.Violation> denials) {
+      List<String> problems,
+      List<SandboxException.PolicyViolations.Violation> denials,
+      List<Verdict> verdicts) {
 
     boolean clean() {
       return problems.isEmpty() && denials.isEmpty();
@@ -98,6 +111,7 @@ final class Precheck {
         .forEach(m -> batchNamespaces.add(m.name()));
     List<String> problems = new ArrayList<>();
     List<SandboxException.PolicyViolations.Violation> denials = new ArrayList<>();
+    List<Verdict> verdicts = new ArrayList<>();
     for (Manifest manifest : batch) {
       String apiVersion = manifest.resource().getApiVersion();
       Set<String> fromBatch = batchCrds.get(groupKind(apiVersion, manifest.kind()));
@@ -129,28 +143,35 @@ final class Precheck {
           continue;
         }
       }
-      dryRun(manifest, problems, denials);
+      dryRun(manifest, problems, denials, verdicts);
     }
-    return new Findings(problems, denials);
+    return new Findings(problems, denials, verdicts);
   }
 
   /** Server-side dry-runs of objects checked earlier only against a CRD of their batch. */
   Findings dryRun(List<Manifest> manifests) {
     List<String> problems = new ArrayList<>();
     List<SandboxException.PolicyViolations.Violation> denials = new ArrayList<>();
+    List<Verdict> verdicts = new ArrayList<>();
     for (Manifest manifest : manifests) {
-      dryRun(manifest, problems, denials);
+      dryRun(manifest, problems, denials, verdicts);
     }
-    return new Findings(problems, denials);
+    return new Findings(problems, denials, verdicts);
   }
 
   private void dryRun(
       Manifest manifest,
       List<String> problems,
-      List<SandboxException.PolicyViolations.Violation> denials) {
+      List<SandboxException.PolicyViolations.Violation> denials,
+      List<Verdict> verdicts) {
+    warnings.drain();
     try {
-      var op = client.resource(manifest.resource()).dryRun().fieldManager(Apply.FIELD_MANAGER);
+      var op =
+          warnings.client().resource(manifest.written()).dryRun().fieldManager(Apply.FIELD_MANAGER);
       (forceConflicts ? op.forceConflicts() : op).serverSideApply();
+      for (String warning : warnings.drain()) {
+        verdicts.add(Verdict.of(manifest, warning, this::audits));
+      }
     } catch (KubernetesClientException e) {
       Optional<SandboxException.PolicyViolations.Violation> denial = denial(manifest, e);
       if (denial.isPresent()) {
@@ -159,6 +180,30 @@ final class Precheck {
         problems.add(rejection(manifest, e));
       }
     }
+  }
+
+  /** Whether a ValidatingAdmissionPolicyBinding's actions include Audit (its warnings audit). */
+  private boolean audits(String binding) {
+    return auditingBindings.computeIfAbsent(
+        binding,
+        name -> {
+          try {
+            var found =
+                client
+                    .admissionRegistration()
+                    .v1()
+                    .validatingAdmissionPolicyBindings()
+                    .withName(name)
+                    .get();
+            return found != null
+                && found.getSpec() != null
+                && found.getSpec().getValidationActions() != null
+                && found.getSpec().getValidationActions().contains("Audit");
+          } catch (KubernetesClientException e) {
+            // the verdict is still shown, only as a warning
+            return false;
+          }
+        });
   }
 
   /** The ValidatingAdmissionPolicy that denied the object, if that is why it was rejected. */

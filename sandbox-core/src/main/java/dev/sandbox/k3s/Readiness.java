@@ -209,7 +209,13 @@ public final class Readiness {
     return map.get(key) instanceof Number n ? n.longValue() : 0;
   }
 
-  /** Pods of the workload that are not ready, with reason, last log lines and recent events. */
+  /** Log lines read from a failing container: enough to hold a JVM's stack trace and causes. */
+  private static final int LOG_LINES = 400;
+
+  /**
+   * Pods of the workload that are not ready, with reason, the exception and its causes a JVM died
+   * of (else the last log lines) and recent events.
+   */
   @SuppressWarnings("unchecked")
   public static String diagnose(
       KubernetesClient client, String namespace, GenericKubernetesResource workload) {
@@ -246,11 +252,19 @@ public final class Readiness {
                   .inNamespace(namespace)
                   .withName(podName)
                   .inContainer(status.getName())
-                  .tailingLines(10)
+                  .tailingLines(LOG_LINES)
                   .getLog();
           if (log != null && !log.isBlank()) {
-            text.append("    last log lines of ").append(status.getName()).append(":\n");
-            log.lines().forEach(line -> text.append("      ").append(line).append('\n'));
+            List<String> cause = LogCause.exception(log);
+            if (!cause.isEmpty()) {
+              text.append("    the exception ").append(status.getName()).append(" failed with:\n");
+              cause.forEach(line -> text.append("      ").append(line).append('\n'));
+            } else {
+              text.append("    last log lines of ").append(status.getName()).append(":\n");
+              log.lines()
+                  .skip(Math.max(0, log.lines().count() - 10))
+                  .forEach(line -> text.append("      ").append(line).append('\n'));
+            }
           }
         } catch (KubernetesClientException e) {
           // no logs yet (the container never started): the reason above says why

@@ -97,9 +97,17 @@ public final class Wiring {
     return name.length() <= 63 && name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   }
 
-  /** Applies the wiring of every binding into every namespace (creating missing namespaces). */
+  /**
+   * Applies the wiring of every binding into every namespace (creating missing namespaces), except
+   * the services {@code unwired} names for a namespace: there the manifests' own objects stand in,
+   * and what an earlier run wired is removed so that it cannot clash with them (a Secret's type is
+   * immutable) or add the container to their Service's endpoints.
+   */
   public static void apply(
-      KubernetesClient client, Collection<String> namespaces, Collection<ClusterBinding> bindings) {
+      KubernetesClient client,
+      Collection<String> namespaces,
+      Collection<ClusterBinding> bindings,
+      Map<String, ? extends Collection<String>> unwired) {
     for (String namespace : namespaces) {
       if (!isNamespaceName(namespace)) {
         // not ours to report: the manifests' pre-check (Apply) rejects the objects naming it, with
@@ -112,7 +120,22 @@ public final class Wiring {
           .fieldManager(Apply.FIELD_MANAGER)
           .forceConflicts()
           .serverSideApply();
+      Collection<String> skip = unwired.containsKey(namespace) ? unwired.get(namespace) : List.of();
       for (ClusterBinding binding : bindings) {
+        if (skip.contains(binding.serviceName())) {
+          for (HasMetadata object : objects(namespace, binding)) {
+            var existing = client.resource(object).get();
+            if (existing != null
+                && "sandbox"
+                    .equals(
+                        existing.getMetadata().getLabels() == null
+                            ? null
+                            : existing.getMetadata().getLabels().get(MANAGED_BY))) {
+              client.resource(existing).delete();
+            }
+          }
+          continue;
+        }
         for (HasMetadata object : objects(namespace, binding)) {
           client
               .resource(object)

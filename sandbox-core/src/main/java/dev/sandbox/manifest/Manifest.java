@@ -7,9 +7,28 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
  *
  * @param source the file (or kustomization folder) it was read from
  * @param index 0-based document index within the source
- * @param resource the object
+ * @param resource the object as the sandbox applies it (images rewritten through the image map)
+ * @param written the object as the file wrote it, which the policies judge: production's image, not
+ *     its local stand-in
  */
-public record Manifest(String source, int index, GenericKubernetesResource resource) {
+public record Manifest(
+    String source,
+    int index,
+    GenericKubernetesResource resource,
+    GenericKubernetesResource written) {
+
+  /** An object applied as written (nothing rewritten). */
+  public Manifest(String source, int index, GenericKubernetesResource resource) {
+    this(source, index, resource, resource);
+  }
+
+  /** Moves the object, as applied and as written, into {@code namespace}. */
+  public void moveTo(String namespace) {
+    resource.getMetadata().setNamespace(namespace);
+    if (written != resource) {
+      written.getMetadata().setNamespace(namespace);
+    }
+  }
 
   public String kind() {
     return resource.getKind();

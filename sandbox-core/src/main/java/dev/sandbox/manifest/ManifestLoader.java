@@ -71,8 +71,7 @@ public final class ManifestLoader {
     List<Manifest> kept = new ArrayList<>();
     for (Manifest manifest : all) {
       if (!excludeKinds.contains(manifest.kind())) {
-        rewriteImages(manifest.resource().getAdditionalProperties());
-        kept.add(manifest);
+        kept.add(rewritten(manifest));
       }
     }
     kept.sort(Comparator.comparingInt(ManifestLoader::rank));
@@ -117,9 +116,14 @@ public final class ManifestLoader {
    * Parses YAML text that does not come from a file (policy packs); no filtering, images rewritten.
    */
   public List<Manifest> parseText(String source, String text) {
-    List<Manifest> manifests = parse(source, text);
-    manifests.forEach(m -> rewriteImages(m.resource().getAdditionalProperties()));
-    return manifests;
+    return parse(source, text).stream().map(this::rewritten).toList();
+  }
+
+  /** The object with its images rewritten, keeping a copy as written for the policies to judge. */
+  private Manifest rewritten(Manifest manifest) {
+    GenericKubernetesResource written = serialization.clone(manifest.resource());
+    rewriteImages(manifest.resource().getAdditionalProperties());
+    return new Manifest(manifest.source(), manifest.index(), manifest.resource(), written);
   }
 
   List<Manifest> parse(String source, String text) {

@@ -1,6 +1,7 @@
 package dev.sandbox.policy;
 
 import dev.sandbox.SandboxException;
+import dev.sandbox.k3s.ApiWarnings;
 import dev.sandbox.k3s.Apply;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestLoader;
@@ -50,7 +51,10 @@ public final class PolicyPacks {
     if (packs.contains("guardrails")) {
       String text = resource("guardrails.yaml");
       for (Map.Entry<String, String> action : stack.policies().guardrails().entrySet()) {
-        text = text.replace("ACTION_" + action.getKey(), action.getValue());
+        // Audit alone only writes the API server's audit log, which nobody reads in a sandbox:
+        // it also warns, so that up and apply show the verdict (as an audit verdict)
+        String actions = action.getValue().equals("Audit") ? "Audit, Warn" : action.getValue();
+        text = text.replace("ACTION_" + action.getKey(), actions);
       }
       result.addAll(loader.parseText("pack guardrails", text));
     }
@@ -90,79 +94,163 @@ public final class PolicyPacks {
   }
 
   /**
-   * Admission policies take effect once the API server has loaded them; waits until a dry-run of an
-   * object that breaks a denying guardrail is rejected, so the manifests that follow are checked.
+   * Admission policies take effect once the API server has loaded them, each in its own time; waits
+   * until every guardrail answers a dry-run of a probe that breaks it alone — a denial naming it
+   * (Deny), or a warning naming it (Warn, Audit) — so that the manifests that follow are judged by
+   * all of them. Denying guardrails are probed first, through the given client; the warning-reading
+   * client is only made for the others.
    */
   public static void awaitGuardrails(KubernetesClient client, Stack stack, Duration timeout) {
     if (!stack.policies().packs().contains("guardrails")) {
       return;
     }
-    boolean nameLabelDenies = "Deny".equals(stack.policies().guardrails().get("name-label"));
-    boolean resourcesDeny = "Deny".equals(stack.policies().guardrails().get("resources"));
-    if (!nameLabelDenies && !resourcesDeny) {
-      return;
-    }
-    var probe =
-        new DeploymentBuilder()
-            .withNewMetadata()
-            .withName("sandbox-guardrail-probe")
-            .withNamespace("default")
-            .endMetadata()
-            .withNewSpec()
-            .withNewSelector()
-            .addToMatchLabels("app", "probe")
-            .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .addToLabels("app", "probe")
-            .endMetadata()
-            .withNewSpec()
-            .addNewContainer()
-            .withName("probe")
-            .withImage("probe:1")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build();
-    // never go on as if the guardrails were active when nobody saw them take effect: an
-    // interrupt ends the wait with an exception, not a return
-    Poll.until(
-        "the guardrail admission policies to take effect (they may not be active)",
-        timeout,
-        Duration.ofMillis(500),
-        seen -> {
-          try {
-            client.resource(probe).dryRun().create();
-            seen.is("the probe was admitted (the policies are not loaded yet)");
-            return null;
-          } catch (KubernetesClientException e) {
-            switch (probeOutcome(e)) {
-              case ACTIVE:
-                return Boolean.TRUE;
-              case BROKEN:
-                throw new SandboxException.ServiceStartup(
-                    "Could not check that the guardrail admission policies are active: the API"
-                        + " server answered "
-                        + e.getCode()
-                        + " ("
-                        + e.getMessage()
-                        + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
-                    e);
-              default:
-                seen.is("the API server answered " + e.getCode() + ": " + e.getMessage());
+    List<String> pending = new ArrayList<>();
+    stack
+        .policies()
+        .guardrails()
+        .forEach(
+            (name, action) -> {
+              if (action.equals("Deny")) {
+                pending.add(0, name);
+              } else {
+                pending.add(name);
+              }
+            });
+    String[] last = {"the probe was admitted (the policies are not loaded yet)"};
+    ApiWarnings[] warnings = {null};
+    try {
+      // never go on as if the guardrails were active when nobody saw them take effect: an
+      // interrupt ends the wait with an exception, not a return
+      Poll.until(
+          "the guardrail admission policies to take effect (they may not be active)",
+          timeout,
+          Duration.ofMillis(500),
+          seen -> {
+            // in order, stopping at the first one not active yet: the others are asked next round
+            while (!pending.isEmpty()) {
+              String guardrail = pending.get(0);
+              boolean denies = "Deny".equals(stack.policies().guardrails().get(guardrail));
+              if (!denies && warnings[0] == null) {
+                warnings[0] = new ApiWarnings(client);
+              }
+              if (!active(client, denies ? null : warnings[0], guardrail, last)) {
+                seen.is(last[0]);
                 return null;
+              }
+              pending.remove(0);
             }
-          }
-        },
-        last ->
-            new SandboxException.ServiceStartup(
-                "The guardrail admission policies did not take effect within "
-                    + timeout.toSeconds()
-                    + " s (last: "
-                    + last
-                    + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
-                null));
+            return Boolean.TRUE;
+          },
+          lastSeen ->
+              new SandboxException.ServiceStartup(
+                  "The guardrail admission policies did not take effect within "
+                      + timeout.toSeconds()
+                      + " s (waiting for "
+                      + String.join(", ", pending.stream().map(g -> "sandbox-" + g).toList())
+                      + "; last: "
+                      + lastSeen
+                      + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+                  null));
+    } finally {
+      if (warnings[0] != null) {
+        warnings[0].close();
+      }
+    }
+  }
+
+  /**
+   * Whether {@code guardrail} answers its probe: denied by an admission policy (with {@code
+   * warnings} null: a denying one), or warned about by name (through {@code warnings}). Otherwise
+   * {@code last[0]} says what was seen.
+   */
+  private static boolean active(
+      KubernetesClient client, ApiWarnings warnings, String guardrail, String[] last) {
+    KubernetesClient probing = warnings == null ? client : warnings.client();
+    if (warnings != null) {
+      warnings.drain();
+    }
+    try {
+      probing.resource(probe(guardrail)).dryRun().create();
+    } catch (KubernetesClientException e) {
+      switch (probeOutcome(e)) {
+        case ACTIVE:
+          return true; // denied by an admission policy: this one, or one of the team's
+        case BROKEN:
+          throw new SandboxException.ServiceStartup(
+              "Could not check that the guardrail admission policies are active: the API server"
+                  + " answered "
+                  + e.getCode()
+                  + " ("
+                  + e.getMessage()
+                  + "). Check `kubectl get validatingadmissionpolicies` in the sandbox.",
+              e);
+        case RETRY:
+        default:
+          last[0] = "the API server answered " + e.getCode() + ": " + e.getMessage();
+          return false;
+      }
+    }
+    if (warnings != null
+        && warnings.drain().stream().anyMatch(w -> w.contains("'sandbox-" + guardrail + "'"))) {
+      return true;
+    }
+    last[0] = "sandbox-" + guardrail + " let its probe pass without a word (not loaded yet)";
+    return false;
+  }
+
+  /**
+   * A Deployment that passes every guardrail but {@code breaks}: labelled, a tagged image,
+   * resources, probes.
+   */
+  static io.fabric8.kubernetes.api.model.apps.Deployment probe(String breaks) {
+    var container =
+        new io.fabric8.kubernetes.api.model.ContainerBuilder()
+            .withName("probe")
+            .withImage(breaks.equals("image-tag") ? "probe" : "probe:1");
+    if (!breaks.equals("resources")) {
+      container
+          .withNewResources()
+          .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
+          .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("16Mi"))
+          .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("16Mi"))
+          .endResources();
+    }
+    if (!breaks.equals("probes")) {
+      container
+          .withNewLivenessProbe()
+          .withNewTcpSocket()
+          .withNewPort(1)
+          .endTcpSocket()
+          .endLivenessProbe()
+          .withNewReadinessProbe()
+          .withNewTcpSocket()
+          .withNewPort(1)
+          .endTcpSocket()
+          .endReadinessProbe();
+    }
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName("sandbox-guardrail-probe")
+        .withNamespace("default")
+        .withLabels(
+            breaks.equals("name-label")
+                ? Map.of()
+                : Map.of("app.kubernetes.io/name", "sandbox-guardrail-probe"))
+        .endMetadata()
+        .withNewSpec()
+        .withNewSelector()
+        .addToMatchLabels("app", "probe")
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", "probe")
+        .endMetadata()
+        .withNewSpec()
+        .addToContainers(container.build())
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   /** What a failed dry-run of the probe says about the guardrails. */

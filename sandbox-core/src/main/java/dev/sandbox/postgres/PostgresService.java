@@ -105,6 +105,7 @@ public final class PostgresService implements BackingService {
     logical.put("jdbc-url", inCluster.jdbcUrl());
     logical.put("uri", inCluster.uriWithPassword());
     return new ClusterBinding(
+        displayName(),
         spec.serviceName(),
         containerIp,
         Map.of("postgres", PORT),

@@ -88,6 +88,7 @@ public final class RabbitMqService implements BackingService {
     logical.put("password", inCluster.password());
     logical.put("uri", inCluster.amqpUri());
     return new ClusterBinding(
+        displayName(),
         spec.serviceName(),
         containerIp,
         Map.of("amqp", AMQP, "management", MANAGEMENT),

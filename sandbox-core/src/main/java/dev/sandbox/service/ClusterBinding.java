@@ -3,11 +3,13 @@ package dev.sandbox.service;
 import java.util.Map;
 
 /**
- * How production YAML finds a service inside the cluster: a selector-less {@code Service} named
- * {@code serviceName} with {@code ports}, an {@code EndpointSlice} pointing at {@code ip}, and a
- * {@code Secret} named {@code secretName} holding {@code secretData}. Internal.
+ * How production YAML finds a service ({@code displayName}, for messages) inside the cluster: a
+ * selector-less {@code Service} named {@code serviceName} with {@code ports}, an {@code
+ * EndpointSlice} pointing at {@code ip}, and a {@code Secret} named {@code secretName} holding
+ * {@code secretData}. Internal.
  */
 public record ClusterBinding(
+    String displayName,
     String serviceName,
     String ip,
     Map<String, Integer> ports,

@@ -151,7 +151,12 @@ public record Stack(
         });
     parts.put("wiring", wiring.toString());
     // sorted copies: Set.copyOf and Map.copyOf iterate in an order that differs between JVMs
-    parts.put("manifests", manifests.paths() + "|" + new TreeSet<>(manifests.excludeKinds()));
+    parts.put(
+        "manifests",
+        manifests.paths()
+            + "|"
+            + new TreeSet<>(manifests.excludeKinds())
+            + (manifests.manifestStandsIn() ? "|manifest-stands-in" : ""));
     parts.put("images", images.toString());
     parts.put(
         "policies",
@@ -202,11 +207,33 @@ public record Stack(
   /**
    * Production manifests: files, directories (applied in sorted order, as {@code kubectl apply -f}
    * does) and kustomization directories, resolved against the stack file's folder.
+   *
+   * @param standIns who wins when the manifests declare a Service or Secret with the very name the
+   *     wiring of a backing service creates (dev YAML shipping its own database): {@code sandbox}
+   *     (the default) skips the manifest's Service, Secret and the workload behind that Service;
+   *     {@code manifest} leaves that service unwired in that namespace and applies the manifest's
+   *     own
    */
-  public record Manifests(List<Path> paths, Set<String> excludeKinds) {
+  public record Manifests(List<Path> paths, Set<String> excludeKinds, String standIns) {
+
+    /** The choices of {@code manifests.stand-ins}. */
+    public static final List<String> STAND_INS = List.of("sandbox", "manifest");
+
     public Manifests {
       paths = List.copyOf(paths);
       excludeKinds = Set.copyOf(excludeKinds);
+      if (!STAND_INS.contains(standIns)) {
+        throw new IllegalArgumentException("stand-ins must be one of " + STAND_INS);
+      }
+    }
+
+    public Manifests(List<Path> paths, Set<String> excludeKinds) {
+      this(paths, excludeKinds, "sandbox");
+    }
+
+    /** Whether the manifest's own objects win over the wired ones. */
+    public boolean manifestStandsIn() {
+      return standIns.equals("manifest");
     }
   }
 

@@ -157,7 +157,7 @@ public final class StackLoader {
     }
 
     Map<String, YamlTree.Entry> manifests =
-        top.get("manifests").mapping(List.of("paths", "exclude-kinds"));
+        top.get("manifests").mapping(List.of("paths", "exclude-kinds", "stand-ins"));
     List<Path> paths = paths(manifests.get("paths"), baseDir, "manifest files or folders");
     Set<String> excludeKinds = new LinkedHashSet<>();
     for (YamlTree.Entry kind : manifests.get("exclude-kinds").sequence("Kubernetes kinds")) {
@@ -170,6 +170,12 @@ public final class StackLoader {
       }
       excludeKinds.add(value);
     }
+
+    // absent only when the default stack predates the key (an older stacks jar): the default
+    String standIns =
+        manifests.get("stand-ins") == null
+            ? Stack.Manifests.STAND_INS.get(0)
+            : oneOf(manifests.get("stand-ins"), Stack.Manifests.STAND_INS, "stand-ins choice");
 
     List<String> images = new ArrayList<>();
     for (YamlTree.Entry image : top.get("images").sequence("image references")) {
@@ -203,7 +209,7 @@ public final class StackLoader {
         source,
         Stack.shortHash(hashInput),
         new Stack.K3s(k3sVersion),
-        new Stack.Manifests(paths, excludeKinds),
+        new Stack.Manifests(paths, excludeKinds, standIns),
         images,
         services,
         policies,

@@ -142,7 +142,7 @@ class PrecheckTest {
 
     @Test
     void several_problems_are_listed_with_what_was_applied() {
-      var findings = new Precheck.Findings(List.of("first", "second"), List.of());
+      var findings = new Precheck.Findings(List.of("first", "second"), List.of(), List.of());
 
       assertThatThrownBy(() -> findings.throwIfAny("Nothing was applied."))
           .isInstanceOf(SandboxException.ManifestApply.class)
@@ -160,10 +160,14 @@ class PrecheckTest {
               "sandbox-image-tag", "deployment/apps/web", "k8s/app.yaml", "no :latest");
 
       assertThatThrownBy(
-              () -> new Precheck.Findings(List.of(), List.of(denial)).throwIfAny("Nothing."))
+              () ->
+                  new Precheck.Findings(List.of(), List.of(denial), List.of())
+                      .throwIfAny("Nothing."))
           .isInstanceOf(SandboxException.PolicyViolations.class);
       assertThatThrownBy(
-              () -> new Precheck.Findings(List.of("bad"), List.of(denial)).throwIfAny("Nothing."))
+              () ->
+                  new Precheck.Findings(List.of("bad"), List.of(denial), List.of())
+                      .throwIfAny("Nothing."))
           .isExactlyInstanceOf(SandboxException.ManifestApply.class)
           .hasMessageContaining(
               "k8s/app.yaml (deployment/apps/web) was denied by policy sandbox-image-tag: no"

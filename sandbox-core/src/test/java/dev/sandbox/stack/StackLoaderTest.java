@@ -58,6 +58,7 @@ class StackLoaderTest {
       assertThat(stack.monitoring().enabled()).isTrue();
       assertThat(stack.manifests().excludeKinds())
           .containsExactlyInAnyOrder("ExternalSecret", "SealedSecret");
+      assertThat(stack.manifests().standIns()).isEqualTo("sandbox");
       assertThat(stack.readiness().timeout()).isEqualTo(Duration.ofMinutes(5));
       assertThat(postgres(stack).secret().keys())
           .containsOnlyKeys("host", "port", "database", "username", "password", "jdbc-url", "uri");
@@ -372,6 +373,7 @@ class StackLoaderTest {
           "services: {postgres: {service-name: Orders}} | services.postgres.service-name",
           "services: {postgres: {database: 'a-b'}}      | services.postgres.database",
           "policies: {guardrails: {probes: Block}}      | policies.guardrails.probes",
+          "manifests: {stand-ins: manifests}            | manifests.stand-ins",
         })
     void bad_values_are_reported_against_their_key(String line, String key) {
       StackFileException e = failure("version: 1\n" + line + "\n");
@@ -402,6 +404,7 @@ class StackLoaderTest {
           "services: {postgres: {database: billing}}         | postgres",
           "services: {postgres: {service-name: billing-db}}  | wiring",
           "manifests: {exclude-kinds: [Certificate]}          | manifests",
+          "manifests: {stand-ins: manifest}                   | manifests",
           "policies: {guardrails: {probes: Deny}}            | policies",
           "monitoring: {enabled: false}                      | monitoring",
           "readiness: {timeout: 9m}                          | readiness",

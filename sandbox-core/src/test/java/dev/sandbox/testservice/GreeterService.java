@@ -86,6 +86,7 @@ public final class GreeterService implements BackingService {
     logical.put("url", "http://" + spec.serviceName() + ":" + PORT + "/");
     logical.put("token", credentials.password());
     return new ClusterBinding(
+        displayName(),
         spec.serviceName(),
         containerIp,
         Map.of("http", PORT),
