@@ -286,6 +286,39 @@ class SandboxEngineIT {
                   e.message()
                       .equals("reusing the running sandbox (stack and its files unchanged)"));
 
+      // the Secret's shape changed (the servicebinding preset: another, immutable type): the
+      // wiring is applied in place and the Secret replaced
+      Stack presetChanged =
+          StackLoader.load(
+              Files.writeString(
+                  dir.resolve("sandbox.yaml"),
+                  Files.readString(dir.resolve("sandbox.yaml"))
+                      .replace(
+                          "      name: orders-db-credentials\n",
+                          "      name: orders-db-credentials\n      preset: servicebinding\n")));
+      events.clear();
+      try (Sandbox sandbox = engine.up(presetChanged, UpOptions.defaults(), events::add)) {
+        assertThat(sandbox.state().containers().get("k3s")).isEqualTo(k3sId);
+        var secret =
+            sandbox
+                .client()
+                .secrets()
+                .inNamespace("default")
+                .withName("orders-db-credentials")
+                .get();
+        assertThat(secret.getType()).isEqualTo("servicebinding.io/postgresql");
+        assertThat(secret.getData())
+            .containsEntry("type", base64("postgresql"))
+            .containsEntry("provider", base64("sandbox"))
+            .containsKeys("host", "port", "database", "DB_USER", "DB_PASSWORD");
+      }
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e.message()
+                      .equals(
+                          "changed since it started: wiring — applying to the running sandbox"));
+
       // a service changed: recreated, the data volume kept
       Stack serviceChanged =
           StackLoader.load(
@@ -339,6 +372,11 @@ class SandboxEngineIT {
       assertThat(rs.next()).as("a row from " + sql).isTrue();
       return rs.getString(1);
     }
+  }
+
+  private static String base64(String text) {
+    return java.util.Base64.getEncoder()
+        .encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static List<?> containers(String name) {

@@ -3,6 +3,7 @@ package dev.sandbox.k3s;
 import dev.sandbox.service.ClusterBinding;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Makes the services running beside the cluster look, from inside it, the way production YAML
@@ -86,7 +88,7 @@ public final class Wiring {
             .withNamespace(namespace)
             .withLabels(labels)
             .endMetadata()
-            .withType("Opaque")
+            .withType(binding.secretType())
             .withStringData(binding.secretData())
             .build());
     return objects;
@@ -137,6 +139,9 @@ public final class Wiring {
           continue;
         }
         for (HasMetadata object : objects(namespace, binding)) {
+          if (object instanceof Secret secret) {
+            replaceIfRetyped(client, secret);
+          }
           client
               .resource(object)
               .fieldManager(Apply.FIELD_MANAGER)
@@ -144,6 +149,18 @@ public final class Wiring {
               .serverSideApply();
         }
       }
+    }
+  }
+
+  /**
+   * A Secret's type is immutable: when the stack asks for another type (say the servicebinding
+   * preset) than the wired Secret has, the old one is deleted so the apply can create it anew.
+   */
+  private static void replaceIfRetyped(KubernetesClient client, Secret wanted) {
+    Secret existing = client.resource(wanted).get();
+    if (existing != null && !wanted.getType().equals(existing.getType())) {
+      client.resource(existing).withGracePeriod(0).delete();
+      client.resource(existing).waitUntilCondition(java.util.Objects::isNull, 30, TimeUnit.SECONDS);
     }
   }
 }

@@ -65,7 +65,7 @@ public final class PostgresService implements BackingService {
         section.enabled(),
         "postgres:" + section.version(),
         section.serviceName(),
-        section.secret(SECRET_KEYS),
+        section.secret(SECRET_KEYS, "postgresql", Map.of()),
         Map.of(DATABASE, database));
   }
 
@@ -104,13 +104,7 @@ public final class PostgresService implements BackingService {
     logical.put("password", inCluster.password());
     logical.put("jdbc-url", inCluster.jdbcUrl());
     logical.put("uri", inCluster.uriWithPassword());
-    return new ClusterBinding(
-        displayName(),
-        spec.serviceName(),
-        containerIp,
-        Map.of("postgres", PORT),
-        spec.secret().name(),
-        ClusterBinding.rename(logical, spec.secret().keys()));
+    return ClusterBinding.of(displayName(), spec, containerIp, Map.of("postgres", PORT), logical);
   }
 
   @Override

@@ -56,7 +56,7 @@ public final class RabbitMqService implements BackingService {
         section.enabled(),
         "rabbitmq:" + section.version(),
         section.serviceName(),
-        section.secret(SECRET_KEYS),
+        section.secret(SECRET_KEYS, "rabbitmq", Map.of(VHOST, "virtual-host")),
         Map.of(VHOST, section.get(VHOST).nonBlank("a virtual host such as /")));
   }
 
@@ -87,13 +87,8 @@ public final class RabbitMqService implements BackingService {
     logical.put("username", inCluster.username());
     logical.put("password", inCluster.password());
     logical.put("uri", inCluster.amqpUri());
-    return new ClusterBinding(
-        displayName(),
-        spec.serviceName(),
-        containerIp,
-        Map.of("amqp", AMQP, "management", MANAGEMENT),
-        spec.secret().name(),
-        ClusterBinding.rename(logical, spec.secret().keys()));
+    return ClusterBinding.of(
+        displayName(), spec, containerIp, Map.of("amqp", AMQP, "management", MANAGEMENT), logical);
   }
 
   @Override

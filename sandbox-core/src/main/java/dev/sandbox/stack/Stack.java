@@ -147,7 +147,9 @@ public record Stack(
               .append(spec.serviceName())
               .append('|')
               .append(spec.secret().name())
-              .append(new TreeMap<>(spec.secret().keys()));
+              .append(new TreeMap<>(spec.secret().keys()))
+              .append(spec.secret().type())
+              .append(new TreeMap<>(spec.secret().entries()));
         });
     parts.put("wiring", wiring.toString());
     // sorted copies: Set.copyOf and Map.copyOf iterate in an order that differs between JVMs
@@ -243,12 +245,26 @@ public record Stack(
    * @param name the Secret's name
    * @param keys logical key (host, port, database, username, password, jdbc-url, uri) to the key
    *     name production reads
+   * @param type the Secret's {@code type} ({@code Opaque}, or {@code servicebinding.io/postgresql}
+   *     for the Service Binding preset)
+   * @param entries fixed entries written beside the generated ones
    */
-  public record Secret(String name, Map<String, String> keys) {
+  public record Secret(
+      String name, Map<String, String> keys, String type, Map<String, String> entries) {
     public Secret {
       Objects.requireNonNull(name, "name");
       keys = Map.copyOf(keys);
+      Objects.requireNonNull(type, "type");
+      entries = Map.copyOf(entries);
     }
+
+    /** An {@code Opaque} Secret with the generated keys only. */
+    public Secret(String name, Map<String, String> keys) {
+      this(name, keys, OPAQUE, Map.of());
+    }
+
+    /** The type of a Secret that says nothing about its shape. */
+    public static final String OPAQUE = "Opaque";
   }
 
   /** Pod Security Admission level and mode for application namespaces. */

@@ -393,6 +393,66 @@ class StackLoaderTest {
   }
 
   @Nested
+  @DisplayName("Secrets in the shape the application reads")
+  class SecretShapes {
+
+    @Test
+    void the_servicebinding_preset_gives_the_type_entries_and_key_names_of_the_spec() {
+      Stack stack =
+          parse(
+              """
+              version: 1
+              services:
+                postgres: {secret: {preset: servicebinding}}
+                rabbitmq: {secret: {preset: servicebinding}}
+              """);
+
+      Stack.Secret pg = postgres(stack).secret();
+      assertThat(pg.type()).isEqualTo("servicebinding.io/postgresql");
+      assertThat(pg.entries())
+          .containsEntry("type", "postgresql")
+          .containsEntry("provider", "sandbox");
+      assertThat(pg.keys()).containsEntry("host", "host").containsEntry("password", "password");
+      Stack.Secret mq = rabbitmq(stack).secret();
+      assertThat(mq.type()).isEqualTo("servicebinding.io/rabbitmq");
+      assertThat(mq.keys()).containsEntry("vhost", "virtual-host");
+    }
+
+    @Test
+    void a_type_and_fixed_entries_can_be_set_beside_the_generated_keys() {
+      Stack.Secret secret =
+          postgres(
+                  parse(
+                      """
+                      version: 1
+                      services:
+                        postgres:
+                          secret: {type: example.com/db, entries: {sslmode: disable}}
+                      """))
+              .secret();
+
+      assertThat(secret.type()).isEqualTo("example.com/db");
+      assertThat(secret.entries()).containsExactlyEntriesOf(Map.of("sslmode", "disable"));
+      assertThat(postgres(StackLoader.embeddedDefault()).secret().type()).isEqualTo("Opaque");
+    }
+
+    @Test
+    void an_unknown_preset_or_an_entry_over_a_generated_key_is_named_where_it_is() {
+      assertThat(
+              failure("version: 1\nservices:\n  postgres:\n    secret: {preset: spring}\n")
+                  .getMessage())
+          .startsWith(
+              "sandbox.yaml:4:22: services.postgres.secret.preset: unknown preset 'spring'.")
+          .contains("servicebinding");
+      assertThat(
+              failure("version: 1\nservices:\n  postgres:\n    secret: {entries: {password: x}}\n")
+                  .getMessage())
+          .startsWith("sandbox.yaml:4:34: services.postgres.secret.entries.password:")
+          .contains("already a generated key");
+    }
+  }
+
+  @Nested
   @DisplayName("what a changed stack changes")
   class Changes {
 

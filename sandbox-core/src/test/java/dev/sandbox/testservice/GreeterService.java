@@ -61,7 +61,7 @@ public final class GreeterService implements BackingService {
         section.enabled(),
         "alpine:" + section.version(),
         section.serviceName(),
-        section.secret(List.of("url", "token")),
+        section.secret(List.of("url", "token"), "greeter", Map.of()),
         Map.of("greeting", value));
   }
 
@@ -85,13 +85,7 @@ public final class GreeterService implements BackingService {
     Map<String, String> logical = new LinkedHashMap<>();
     logical.put("url", "http://" + spec.serviceName() + ":" + PORT + "/");
     logical.put("token", credentials.password());
-    return new ClusterBinding(
-        displayName(),
-        spec.serviceName(),
-        containerIp,
-        Map.of("http", PORT),
-        spec.secret().name(),
-        ClusterBinding.rename(logical, spec.secret().keys()));
+    return ClusterBinding.of(displayName(), spec, containerIp, Map.of("http", PORT), logical);
   }
 
   @Override
