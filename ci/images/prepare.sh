@@ -128,12 +128,12 @@ fi
 
 if (( ${#missing[@]} )); then
   names=(); for repo in "${missing[@]}"; do names+=("${kit[$repo]}"); done
+  estimate="a few minutes"
+  [[ " ${missing[*]} " == *" rancher/k3s "* ]] && estimate="about 12 minutes on 2 cores, mostly k3s from source; Go caches make later builds quick"
   if (( no_build )); then
-    say "error ${names[*]} not in the local Docker engine and no registry serves them. Run \`./sandbox up\` from a clone without --no-build to build them from $here (about 12 minutes the first time, mostly k3s), or map them to images you have under image-map in ~/.sandbox/config.yaml."
+    say "error Not in the local Docker engine, and no registry serves the official images: ${names[*]}. Run \`./sandbox up\` without --no-build to build them from $here ($estimate), or map the images to ones you have under image-map in ~/.sandbox/config.yaml."
     exit 3
   fi
-  estimate="a few minutes"
-  [[ " ${missing[*]} " == *" rancher/k3s "* ]] && estimate="about 12 minutes on 2 cores (k3s from source takes most; Go caches make later builds quick)"
   say "info building ${#missing[@]} local image(s) from $here: ${names[*]}; the first build takes $estimate"
   exec 8>"/tmp/sandbox-images-build.lock"
   chmod 0666 /tmp/sandbox-images-build.lock 2>/dev/null || true
