@@ -5,8 +5,9 @@
 #  * Debian bases are debootstrapped once (ci/images/base/build.sh), reused when present;
 #  * ci/images/k3s/build.sh, if present, runs last.
 # Prints a table (image, size, seconds, status) and exits non-zero if anything failed.
-# Prints one progress line when an image starts and one when it is done, for ci/images/prepare.sh
-# and `sandbox up` to render:  "build-all: start IMAGE"  and  "build-all: done IMAGE STATUS SECONDS".
+# Prints a progress line when an image build starts and one when each image is done (built or
+# skipped), for ci/images/prepare.sh and `sandbox up` to render:
+#   "build-all: start IMAGE"   and   "build-all: done IMAGE STATUS SECONDS".
 # Env: FORCE=1 rebuild the service images (still uses the layer cache), NO_CACHE=1 adds --no-cache,
 #      FORCE_BASE=1 re-debootstraps the Debian bases too (shared with other builders: avoid),
 #      SKIP_K3S=1 does not run ci/images/k3s/build.sh,
@@ -50,11 +51,10 @@ for rel in bookworm trixie; do
   # trixie carries the service images; bookworm only k3s (whose own script would build it too)
   if [[ "$rel" == trixie && "$need_trixie" == 0 ]]; then continue; fi
   if [[ "$rel" == bookworm ]] && ! wanted rancher/k3s; then continue; fi
-  echo "build-all: start $img"
   t0=$(now)
   if docker image inspect "$img" >/dev/null 2>&1 && [[ "${FORCE_BASE:-0}" != 1 ]]; then
     status=skipped
-  elif FORCE="${FORCE_BASE:-0}" "$here/base/build.sh" "$rel"; then
+  elif echo "build-all: start $img" && FORCE="${FORCE_BASE:-0}" "$here/base/build.sh" "$rel"; then
     status=built
   else
     status=FAILED; failed=1
@@ -84,7 +84,6 @@ for spec in "${SPECS[@]}"; do
     add_row "$local_tag" - 0 FAILED; failed=1; continue
   fi
   hash="$(inputs_hash "$here/$dir" "$base")"
-  echo "build-all: start $local_tag"
   have="$(docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$local_tag" 2>/dev/null || true)"
   if [[ "$have" == "$hash" && "${FORCE:-0}" != 1 ]]; then
     status=skipped
@@ -93,6 +92,7 @@ for spec in "${SPECS[@]}"; do
         || docker tag "$local_tag" "$t"
     done
   else
+    echo "build-all: start $local_tag"
     echo "=== building $name ($local_tag, inputs $hash) from $base"
     targs=(); for t in "${tags[@]}"; do targs+=(-t "$t"); done
     cache=(); [[ "${NO_CACHE:-0}" == 1 ]] && cache=(--no-cache)
