@@ -19,6 +19,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Before {@code up} starts anything: makes sure every image the stack runs is on this machine, and
@@ -80,11 +85,37 @@ final class LocalImages {
       builder.environment().put(SandboxConfig.OFFLINE_ENV, "true");
     }
     Path log = env.stateRoot().resolve("images-build.log");
-    run(builder, log, progress);
+    run(builder, log, progress, !env.terminal());
   }
 
-  private static void run(ProcessBuilder builder, Path log, ProgressListener progress) {
+  private static void run(
+      ProcessBuilder builder, Path log, ProgressListener progress, boolean heartbeat) {
     long start = System.nanoTime();
+    // plain output (CI) shows no spinner: say every minute what is still building, so a log
+    // watcher with an output timeout does not take the k3s build (~10 minutes) for a hang
+    Map<String, Long> building = new ConcurrentHashMap<>();
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "sandbox-images-heartbeat");
+              thread.setDaemon(true);
+              return thread;
+            });
+    if (heartbeat) {
+      ticker.scheduleAtFixedRate(
+          () ->
+              building.forEach(
+                  (image, since) ->
+                      progress.onEvent(
+                          Event.info(
+                              image,
+                              "still building ("
+                                  + Duration.ofNanos(System.nanoTime() - since).toMinutes()
+                                  + " min)"))),
+          1,
+          1,
+          TimeUnit.MINUTES);
+    }
     Deque<String> tail = new ArrayDeque<>();
     String error = null;
     int present = 0;
@@ -113,13 +144,17 @@ final class LocalImages {
           } else if (line.startsWith("prepare: error ")) {
             error = line.substring("prepare: error ".length());
           } else if (line.startsWith("build-all: start ")) {
-            progress.onEvent(
-                Event.started(line.substring("build-all: start ".length()).strip(), "building"));
+            String image = line.substring("build-all: start ".length()).strip();
+            building.put(image, System.nanoTime());
+            progress.onEvent(Event.started(image, "building"));
           } else if (line.startsWith("build-all: done ")) {
-            built += done(line.substring("build-all: done ".length()).strip(), log, progress);
+            String rest = line.substring("build-all: done ".length()).strip();
+            building.remove(rest.split("\\s+")[0]);
+            built += done(rest, log, progress);
           }
         }
       } finally {
+        ticker.shutdownNow();
         exit = waitFor(process);
       }
     } catch (IOException e) {
