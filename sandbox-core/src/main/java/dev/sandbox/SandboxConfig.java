@@ -22,6 +22,11 @@ import java.util.Optional;
  * offline: true
  * </pre>
  *
+ * <p>Under it lies a generated layer, {@code ~/.sandbox/local-images.yaml} (or the file named by
+ * {@code SANDBOX_LOCAL_IMAGES}): the image map of the images built on this machine from a clone's
+ * recipes ({@code ci/images}), written by {@code ./sandbox up} and {@code ./mvnw verify} on a
+ * machine without a registry. It holds only {@code image-map}; the user's own entries win over it.
+ *
  * @param imageMap official image to replacement, applied under every stack's own map
  * @param offline when true, any image missing from the local Docker engine fails fast instead of
  *     being pulled
@@ -34,6 +39,9 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
 
   /** Environment variable forcing offline mode ({@code true}/{@code false}). */
   public static final String OFFLINE_ENV = "SANDBOX_OFFLINE";
+
+  /** Environment variable naming the generated image map of locally built images. */
+  public static final String LOCAL_IMAGES_ENV = "SANDBOX_LOCAL_IMAGES";
 
   public SandboxConfig {
     java.util.Objects.requireNonNull(imageMap, "imageMap");
@@ -50,8 +58,20 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
   }
 
   /**
+   * The generated image map of locally built images: the file named by {@code
+   * SANDBOX_LOCAL_IMAGES}, else {@code <home>/.sandbox/local-images.yaml}. It may not exist.
+   */
+  public static Path localImagesFile(Map<String, String> env, Path home) {
+    String named = env.get(LOCAL_IMAGES_ENV);
+    return named != null && !named.isBlank()
+        ? Path.of(named)
+        : home.resolve(".sandbox").resolve("local-images.yaml");
+  }
+
+  /**
    * Resolves the configuration from the environment: the file named by {@code SANDBOX_CONFIG}, else
-   * {@code <home>/.sandbox/config.yaml} when it exists; {@code SANDBOX_OFFLINE} overrides the
+   * {@code <home>/.sandbox/config.yaml} when it exists, over the generated map of locally built
+   * images ({@link #localImagesFile}) when that exists; {@code SANDBOX_OFFLINE} overrides the
    * file's {@code offline}.
    */
   public static SandboxConfig fromEnvironment(Map<String, String> env, Path home) {
@@ -75,6 +95,15 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
     } else {
       Path file = home.resolve(".sandbox").resolve("config.yaml");
       config = Files.isRegularFile(file) ? load(file) : defaults();
+    }
+    Path generated = localImagesFile(env, home);
+    if (Files.isRegularFile(generated)) {
+      // the user's own entries win: they know the machine better than a generated file
+      config =
+          new SandboxConfig(
+              load(generated).imageMap().overriddenBy(config.imageMap()),
+              config.offline(),
+              config.source());
     }
     String offline = env.get(OFFLINE_ENV);
     if (offline != null && !offline.isBlank()) {

@@ -16,13 +16,17 @@ import picocli.CommandLine.Option;
       "images, wiring, policies, monitoring) or recreate it keeping the data volumes (k3s, postgres,",
       "rabbitmq, image-map).",
       "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
-      "applies the manifests and waits until every workload is ready."
+      "applies the manifests and waits until every workload is ready.",
+      "Run from a clone (./sandbox) on a machine where the stack's images are neither present nor",
+      "pullable, it first builds local stand-ins from ci/images (about 12 minutes the first time) and",
+      "maps the official images to them (~/.sandbox/local-images.yaml)."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  sandbox up",
       "  sandbox up -f samples/orders-service/sandbox.yaml --name orders",
-      "  CI=true sandbox up   # never reuse; plain output"
+      "  CI=true sandbox up   # never reuse; plain output",
+      "  sandbox up --no-build   # fail at once instead of building missing images"
     })
 final class UpCommand extends SandboxSubcommand {
 
@@ -40,6 +44,13 @@ final class UpCommand extends SandboxSubcommand {
       names = "--keep-on-failure",
       description = "Leave the containers running when up fails, to debug them.")
   boolean keepOnFailure;
+
+  @Option(
+      names = "--no-build",
+      description =
+          "Fail (exit 3) instead of building images that are neither present nor pullable from"
+              + " the clone's recipes (ci/images).")
+  boolean noBuild;
 
   @Override
   public Integer call() {
@@ -61,6 +72,8 @@ final class UpCommand extends SandboxSubcommand {
     }
     Sandbox sandbox;
     try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {
+      LocalImages.prepare(env, stack, noBuild, progress);
+      // a new engine: the config now includes the image map of images built just now
       sandbox = env.engine().up(stack, options, progress);
     }
     try (sandbox) {

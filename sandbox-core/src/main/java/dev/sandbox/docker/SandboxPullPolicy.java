@@ -93,7 +93,9 @@ public final class SandboxPullPolicy implements ImagePullPolicy {
             + "). Without a registry, map it to an image you have: add 'image-map: {\""
             + image
             + "\": <local image>}' to sandbox.yaml or ~/.sandbox/config.yaml (README:"
-            + " Air-gapped use), or pull it through your mirror first.");
+            + " Air-gapped use), or pull it through your mirror first. From a clone of sandbox,"
+            + " `./sandbox up` builds local stand-ins for the images of the standard stack"
+            + " (ci/images).");
   }
 
   private static String firstLine(Throwable error) {
