@@ -1,6 +1,6 @@
 package dev.sandbox;
 
-import dev.sandbox.engine.Services;
+import dev.sandbox.stack.Stack;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,12 +20,7 @@ public final class RequiredImages {
    * stack's own {@code images} are not included: the team builds those.
    */
   public static List<String> of(Stack stack) {
-    List<String> images = new ArrayList<>();
-    images.add(stack.k3s().image());
-    Services.enabledIn(stack).forEach(service -> images.add(service.officialImage(stack)));
-    if (stack.monitoring().enabled()) {
-      images.add(stack.monitoring().image());
-    }
+    List<String> images = new ArrayList<>(stack.officialImages());
     TestcontainersConfiguration testcontainers = TestcontainersConfiguration.getInstance();
     images.add(testcontainers.getRyukImage());
     images.add(testcontainers.getTinyImage());

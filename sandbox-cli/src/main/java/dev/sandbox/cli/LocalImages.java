@@ -6,7 +6,7 @@ import dev.sandbox.ProgressListener.Event;
 import dev.sandbox.RequiredImages;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxException;
-import dev.sandbox.Stack;
+import dev.sandbox.stack.Stack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
