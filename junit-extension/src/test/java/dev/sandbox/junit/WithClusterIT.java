@@ -148,7 +148,7 @@ class WithClusterIT {
                         m ->
                             m.equals(
                                 "asks_for_something_unknown(arg0) has type java.lang.String, which @WithCluster cannot inject."
-                                    + " Supported types: Sandbox, KubernetesClient, PostgresEndpoint, RabbitEndpoint, ClusterNamespace.")))));
+                                    + " Supported types: Sandbox, KubernetesClient, ClusterNamespace, PostgresEndpoint, RabbitEndpoint.")))));
   }
 
   @Test
