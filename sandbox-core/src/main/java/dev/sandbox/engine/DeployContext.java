@@ -34,6 +34,12 @@ final class DeployContext {
   /** The application's objects, as read (and for a class namespace, moved into it). */
   List<Manifest> manifests = new ArrayList<>();
 
+  /** The Helm releases read, each with its objects (also in {@link #manifests}). */
+  final List<Release> releases = new ArrayList<>();
+
+  /** A rendered Helm release: what {@code apply} applies and what it may remove. */
+  record Release(dev.sandbox.stack.Stack.HelmRelease release, List<Manifest> objects) {}
+
   /** The monitoring pack's objects, when the stack turns it on. */
   List<Manifest> monitoring = new ArrayList<>();
 

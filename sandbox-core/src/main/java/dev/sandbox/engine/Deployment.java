@@ -21,7 +21,7 @@ import java.util.Set;
  * Internal.
  *
  * <pre>
- * stack:     read → stand-ins → load images → wire → policies → monitoring → apply → offline images → await → selectors
+ * stack:     read → stand-ins → load images → wire → policies → monitoring → hooks → apply → prune → offline images → await → selectors
  * namespace:        stand-ins → load images → wire →                          apply → offline images → await → selectors
  * </pre>
  */
@@ -36,7 +36,9 @@ public final class Deployment {
           new WireServices(),
           new InstallPolicies(),
           new InstallMonitoring(),
+          new ReleaseHooks(),
           new ApplyManifests(),
+          new PruneReleases(),
           new OfflineImages(),
           new AwaitWorkloads(),
           new CheckSelectors());

@@ -13,6 +13,7 @@ import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
 import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
+import dev.sandbox.manifest.HelmCharts;
 import dev.sandbox.manifest.Manifest;
 import dev.sandbox.manifest.ManifestImages;
 import dev.sandbox.manifest.ManifestLoader;
@@ -329,9 +330,12 @@ public final class LocalSlice {
     }
     // the mapped images of the manifest files (kustomizations need the node to render them): they
     // load while k3s starts instead of after it, as the stack's own images do
-    List<Manifest> plainFiles =
-        new ManifestLoader(stack.manifests().excludeKinds(), images, kustomization -> "")
-            .load(stack.manifests().paths());
+    ManifestLoader loader =
+        new ManifestLoader(stack.manifests().excludeKinds(), images, kustomization -> "");
+    List<Manifest> plainFiles = new ArrayList<>(loader.load(stack.manifests().paths()));
+    for (var release : stack.manifests().helm()) {
+      plainFiles.addAll(loader.loadRelease(release, HelmCharts.kubeVersion(stack)).objects());
+    }
     ManifestImages.of(plainFiles, images, image -> DockerEngine.hasImage(docker, image)).stream()
         .filter(image -> !result.contains(image))
         .forEach(result::add);

@@ -112,6 +112,14 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
     files.addAll(stack.policies().custom());
     files.addAll(stack.monitoring().rules());
     parts.put("manifest-files", ManifestFiles.hash(files, stack.source().map(Path::getParent)));
+    if (!stack.manifests().helm().isEmpty()) {
+      List<Path> charts = new ArrayList<>();
+      for (var release : stack.manifests().helm()) {
+        release.chartPath().ifPresent(charts::add);
+        charts.addAll(release.values());
+      }
+      parts.put("helm-files", ManifestFiles.hashAll(charts));
+    }
     return parts;
   }
 

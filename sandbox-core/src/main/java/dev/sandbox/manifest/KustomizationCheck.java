@@ -70,6 +70,9 @@ final class KustomizationCheck {
     for (NodeTuple tuple : map.getValue()) {
       String key = tuple.getKeyNode() instanceof ScalarNode s ? s.getValue() : "";
       Node value = tuple.getValueNode();
+      if (key.equals("helmCharts") || key.equals("helmChartInflationGenerator")) {
+        throw at(file, key, value, helmCharts(dir, file, value));
+      }
       if (FOLDER_KEYS.contains(key) || key.equals("patchesStrategicMerge")) {
         List<Node> items = list(file, key, value);
         for (int i = 0; i < items.size(); i++) {
@@ -176,6 +179,65 @@ final class KustomizationCheck {
       check(target, chain, loader);
     } else {
       Preflight.manifestFile(target, loader);
+    }
+  }
+
+  /**
+   * kustomize inflates charts only with {@code --enable-helm} and a {@code helm} binary, neither of
+   * which the sandbox uses; the message gives the stack-file form of the same charts.
+   */
+  static String helmCharts(Path dir, Path file, Node value) {
+    StringBuilder snippet = new StringBuilder("manifests:\n  helm:\n");
+    Path stackFolder = dir.toAbsolutePath().normalize();
+    if (value instanceof org.snakeyaml.engine.v2.nodes.SequenceNode charts) {
+      for (Node chart : charts.getValue()) {
+        if (!(chart instanceof MappingNode map)) {
+          continue;
+        }
+        String name = text(value(map, "name"), "CHART");
+        String home = text(value(map, "chartHome"), "charts");
+        snippet
+            .append("    - release: ")
+            .append(text(value(map, "releaseName"), name))
+            .append("\n      chart: ")
+            .append(relative(dir.resolve(home).resolve(name), stackFolder))
+            .append('\n');
+        if (value(map, "namespace") != null) {
+          snippet
+              .append("      namespace: ")
+              .append(text(value(map, "namespace"), ""))
+              .append('\n');
+        }
+        if (value(map, "valuesFile") != null) {
+          snippet
+              .append("      values: [")
+              .append(relative(dir.resolve(text(value(map, "valuesFile"), "")), stackFolder))
+              .append("]\n");
+        }
+      }
+    }
+    return "kustomize inflates Helm charts only with --enable-helm and a helm binary, which the"
+        + " sandbox does not use. It renders charts itself: keep the other resources in the"
+        + " kustomization, drop helmCharts:, and declare the charts in the stack file (below,"
+        + " paths are relative to "
+        + stackFolder
+        + "; in the stack file they are relative to its folder; fetch a repository's chart"
+        + " once with `helm pull --untar` into the folder named; valuesInline goes into a"
+        + " values file):\n"
+        + snippet.toString().stripTrailing();
+  }
+
+  private static String text(Node node, String otherwise) {
+    return node instanceof ScalarNode scalar && !scalar.getValue().isBlank()
+        ? scalar.getValue().strip()
+        : otherwise;
+  }
+
+  private static String relative(Path target, Path folder) {
+    try {
+      return folder.relativize(target.toAbsolutePath().normalize()).toString();
+    } catch (IllegalArgumentException e) {
+      return target.toString();
     }
   }
 

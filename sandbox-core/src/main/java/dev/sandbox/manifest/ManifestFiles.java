@@ -41,6 +41,22 @@ public final class ManifestFiles {
     if (kustomized && stackFolder.isPresent()) {
       collect(stackFolder.get(), files);
     }
+    return digest(files);
+  }
+
+  /**
+   * A short hash over every file under {@code paths} (Helm charts: templates, helpers, packaged
+   * charts, values files), whatever its extension.
+   */
+  public static String hashAll(Collection<Path> paths) {
+    Set<Path> files = new TreeSet<>();
+    for (Path path : paths) {
+      collect(path, files, file -> true);
+    }
+    return digest(files);
+  }
+
+  private static String digest(Set<Path> files) {
     try {
       MessageDigest digest = ShortHash.sha256();
       for (Path file : files) {
@@ -56,6 +72,11 @@ public final class ManifestFiles {
   }
 
   private static void collect(Path root, Set<Path> into) {
+    collect(root, into, ManifestFiles::yamlOrJson);
+  }
+
+  private static void collect(
+      Path root, Set<Path> into, java.util.function.Predicate<Path> wanted) {
     if (Files.isRegularFile(root)) {
       into.add(root.toAbsolutePath().normalize());
       return;
@@ -66,7 +87,7 @@ public final class ManifestFiles {
     try (Stream<Path> walk = Files.walk(root)) {
       walk.filter(p -> p.equals(root) || !skipped(root.relativize(p)))
           .filter(Files::isRegularFile)
-          .filter(ManifestFiles::yamlOrJson)
+          .filter(wanted)
           .limit(MAX_FILES)
           .forEach(p -> into.add(p.toAbsolutePath().normalize()));
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.sandbox.manifest;
 
 import dev.sandbox.ImageMap;
 import dev.sandbox.SandboxException;
+import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -76,6 +77,23 @@ public final class ManifestLoader {
     }
     kept.sort(Comparator.comparingInt(ManifestLoader::rank));
     return kept;
+  }
+
+  /**
+   * Renders a Helm release for a cluster of {@code kubeVersion} (v1.34.4) and treats its objects as
+   * any manifest's: excluded kinds dropped, images rewritten. Objects keep the release's order
+   * (hooks around the rest), not the rank order of {@link #load}: Apply puts Namespaces and CRDs
+   * first anyway.
+   */
+  public HelmCharts.Rendered loadRelease(Stack.HelmRelease release, String kubeVersion) {
+    HelmCharts.Rendered rendered = HelmCharts.render(release, kubeVersion, this::parse);
+    List<Manifest> kept = new ArrayList<>();
+    for (Manifest manifest : rendered.objects()) {
+      if (!excludeKinds.contains(manifest.kind())) {
+        kept.add(rewritten(manifest));
+      }
+    }
+    return new HelmCharts.Rendered(kept, rendered.skipped());
   }
 
   public static boolean isKustomization(Path dir) {

@@ -49,6 +49,10 @@ public final class Preflight {
     for (Path path : stack.manifests().paths()) {
       manifests(path, "manifests.paths", loader);
     }
+    for (Stack.HelmRelease release : stack.manifests().helm()) {
+      // rendered, not just read: a template error costs a second here, not a cluster start
+      loader.loadRelease(release, HelmCharts.kubeVersion(stack));
+    }
     for (Path path : stack.policies().custom()) {
       manifests(path, "policies.custom", loader);
     }

@@ -158,7 +158,10 @@ public record Stack(
         manifests.paths()
             + "|"
             + new TreeSet<>(manifests.excludeKinds())
-            + (manifests.manifestStandsIn() ? "|manifest-stands-in" : ""));
+            + (manifests.manifestStandsIn() ? "|manifest-stands-in" : "")
+            + (manifests.helm().isEmpty()
+                ? ""
+                : "|" + manifests.helm().stream().map(HelmRelease::fingerprint).toList()));
     parts.put("images", images.toString());
     parts.put(
         "policies",
@@ -216,7 +219,8 @@ public record Stack(
    *     {@code manifest} leaves that service unwired in that namespace and applies the manifest's
    *     own
    */
-  public record Manifests(List<Path> paths, Set<String> excludeKinds, String standIns) {
+  public record Manifests(
+      List<Path> paths, Set<String> excludeKinds, String standIns, List<HelmRelease> helm) {
 
     /** The choices of {@code manifests.stand-ins}. */
     public static final List<String> STAND_INS = List.of("sandbox", "manifest");
@@ -227,6 +231,11 @@ public record Stack(
       if (!STAND_INS.contains(standIns)) {
         throw new IllegalArgumentException("stand-ins must be one of " + STAND_INS);
       }
+      helm = List.copyOf(helm);
+    }
+
+    public Manifests(List<Path> paths, Set<String> excludeKinds, String standIns) {
+      this(paths, excludeKinds, standIns, List.of());
     }
 
     public Manifests(List<Path> paths, Set<String> excludeKinds) {
@@ -236,6 +245,62 @@ public record Stack(
     /** Whether the manifest's own objects win over the wired ones. */
     public boolean manifestStandsIn() {
       return standIns.equals("manifest");
+    }
+  }
+
+  /**
+   * A Helm chart rendered with production values, as {@code helm template} would: the sandbox
+   * renders it in-process and applies the objects like any other manifest.
+   *
+   * @param release the release name ({@code .Release.Name})
+   * @param chart the chart as the stack file names it: a folder, a packaged {@code .tgz}, or an
+   *     {@code oci://} reference
+   * @param chartPath the local folder or {@code .tgz}, resolved against the stack file's folder;
+   *     empty for an {@code oci://} reference
+   * @param version the chart version to fetch, for an {@code oci://} reference
+   * @param namespace the release namespace: objects that name none land there
+   * @param values values files, applied in order ({@code helm -f a -f b})
+   * @param set {@code --set} overrides, applied last
+   * @param declaredAt where the stack file declares the release ({@code sandbox.yaml:12})
+   */
+  public record HelmRelease(
+      String release,
+      String chart,
+      Optional<Path> chartPath,
+      Optional<String> version,
+      String namespace,
+      List<Path> values,
+      Map<String, String> set,
+      String declaredAt) {
+    public HelmRelease {
+      Objects.requireNonNull(release, "release");
+      Objects.requireNonNull(chart, "chart");
+      Objects.requireNonNull(chartPath, "chartPath");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(namespace, "namespace");
+      values = List.copyOf(values);
+      set = Collections.unmodifiableMap(new LinkedHashMap<>(set));
+      Objects.requireNonNull(declaredAt, "declaredAt");
+    }
+
+    /** {@code release orders (chart charts/orders)}, as shown to users. */
+    public String displayName() {
+      return "release " + release + " (chart " + chart + ")";
+    }
+
+    /** What the fingerprint compares: everything but where the release is declared. */
+    String fingerprint() {
+      return release
+          + "|"
+          + chart
+          + "|"
+          + version.orElse("")
+          + "|"
+          + namespace
+          + "|"
+          + values
+          + "|"
+          + set;
     }
   }
 

@@ -157,7 +157,7 @@ public final class StackLoader {
     }
 
     Map<String, YamlTree.Entry> manifests =
-        top.get("manifests").mapping(List.of("paths", "exclude-kinds", "stand-ins"));
+        top.get("manifests").mapping(List.of("paths", "helm", "exclude-kinds", "stand-ins"));
     List<Path> paths = paths(manifests.get("paths"), baseDir, "manifest files or folders");
     Set<String> excludeKinds = new LinkedHashSet<>();
     for (YamlTree.Entry kind : manifests.get("exclude-kinds").sequence("Kubernetes kinds")) {
@@ -209,7 +209,8 @@ public final class StackLoader {
         source,
         Stack.shortHash(hashInput),
         new Stack.K3s(k3sVersion),
-        new Stack.Manifests(paths, excludeKinds, standIns),
+        new Stack.Manifests(
+            paths, excludeKinds, standIns, HelmReleases.read(manifests.get("helm"), baseDir)),
         images,
         services,
         policies,
