@@ -84,7 +84,9 @@ class HelmIT {
       assertThat(k8s.configMaps().inNamespace("shop").withName("shop-pre-install").get())
           .isNotNull();
       assertThat(k8s.pods().inNamespace("shop").withName("shop-test").get()).isNull();
-      assertThat(events).anySatisfy(e -> assertThat(e).contains("skipped hook pod/shop/shop-test"));
+      assertThat(events)
+          .anySatisfy(
+              e -> assertThat(e).contains("skipped hook pod/shop-test (helm.sh/hook: test)"));
       // the release namespace is guarded like any other
       assertThat(k8s.namespaces().withName("shop").get().getMetadata().getLabels())
           .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
