@@ -67,6 +67,29 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * A client that acts as the application's ServiceAccount {@code namespace/serviceAccount}: it
+   * authenticates with a real token of that account (valid for an hour), so a test proves what the
+   * application's RBAC allows, and what it denies. The caller closes it.
+   *
+   * @throws SandboxException when the ServiceAccount does not exist
+   */
+  public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    return dev.sandbox.inspect.Identity.clientAs(
+        client(), kubeconfigYaml, namespace, serviceAccount);
+  }
+
+  /**
+   * Whether {@code user} ({@code system:serviceaccount:<ns>:<name>} or a user name) may {@code
+   * verb} the {@code resource} ({@code pods}, {@code deployments.apps}, {@code pods/log}) in {@code
+   * namespace} (empty: cluster-wide), as {@code kubectl auth can-i --as} asks it.
+   */
+  public boolean canI(String user, String verb, String resource, Optional<String> namespace) {
+    return dev.sandbox.inspect.Identity.canI(
+            client(), kubeconfigYaml, user, verb, resource, namespace)
+        .allowed();
+  }
+
+  /**
    * The endpoint of type {@code type} ({@code PostgresEndpoint}, {@code RabbitEndpoint}, ...), when
    * the stack runs the service it belongs to.
    */

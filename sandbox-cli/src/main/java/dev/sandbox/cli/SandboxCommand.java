@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       LoadCommand.class,
       LogsCommand.class,
       PortForwardCommand.class,
+      CanICommand.class,
       ExecCommand.class,
       DoctorCommand.class,
       VersionCommand.class,

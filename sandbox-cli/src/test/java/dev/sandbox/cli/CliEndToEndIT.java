@@ -1,9 +1,15 @@
 package dev.sandbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxConfig;
+import dev.sandbox.SandboxEngine;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -60,6 +66,23 @@ class CliEndToEndIT {
                   image: alpine:3.17
                   imagePullPolicy: IfNotPresent
                   command: [sh, -c, "echo web-started; mkdir -p /www; echo hi > /www/index.html; httpd -f -p 8080 -h /www"]
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: reader, namespace: default}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: pod-reader, namespace: default}
+        rules:
+          - {apiGroups: [""], resources: [pods], verbs: [get, list]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: reader-reads-pods, namespace: default}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+        subjects:
+          - {kind: ServiceAccount, name: reader, namespace: default}
         """);
     Files.writeString(
         dir.resolve("sandbox.yaml"),
@@ -121,6 +144,28 @@ class CliEndToEndIT {
       Run logs = run("logs");
       assertThat(logs.code()).isZero();
       assertThat(logs.out()).containsPattern("web-[a-z0-9]+-[a-z0-9]+/httpd web-started");
+
+      // acting as the application's ServiceAccount: what its Role allows, and nothing more
+      String reader = "system:serviceaccount:default:reader";
+      Run may = run("can-i", "list", "pods", "-n", "default", "--as", reader);
+      assertThat(may.code()).as(may.err()).isZero();
+      assertThat(may.out().strip()).isEqualTo("yes");
+      Run mayNot = run("can-i", "delete", "pods", "-n", "default", "--as", reader);
+      assertThat(mayNot.code()).as(mayNot.err()).isEqualTo(1);
+      assertThat(mayNot.out().strip()).isEqualTo("no");
+      assertThat(run("can-i", "get", "pods", "-n", "default", "--as", "jane").out().strip())
+          .isEqualTo("no");
+      try (Sandbox sandbox =
+              new SandboxEngine(
+                      SandboxConfig.fromEnvironment(System.getenv(), dir.resolve("home")),
+                      dir.resolve("state"))
+                  .attach("it-cli");
+          KubernetesClient asReader = sandbox.clientAs("default", "reader")) {
+        assertThat(asReader.pods().inNamespace("default").list().getItems()).isNotEmpty();
+        assertThatThrownBy(() -> asReader.secrets().inNamespace("default").list())
+            .isInstanceOfSatisfying(
+                KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+      }
 
       Run apply = run("apply");
       assertThat(apply.code()).as(apply.err()).isZero();
