@@ -79,14 +79,27 @@ final class UpFlow {
           return redeploy(docker, stack, restarted, parts, options, listener);
         }
       case REPLACE_INTERRUPTED:
+        {
+          // volumes the interrupted start created before any service was ready hold no data, but
+          // maybe a half-initialised database that would never start: those are replaced
+          List<String> unready = store.newVolumes(name);
+          listener.onEvent(
+              ProgressListener.Event.info(
+                  name,
+                  plan.reason()
+                      + " — replacing it; "
+                      + (unready.isEmpty()
+                          ? "data volumes are kept"
+                          : "the data volumes it created before its services were ever ready ("
+                              + String.join(", ", unready)
+                              + ") are replaced, any other is kept")));
+          engine.removeLocked(name, true, ProgressListener.NONE);
+          unready.forEach(volume -> DockerEngine.removeVolume(docker, volume));
+          store.clearNewVolumes(name);
+          return startFresh(docker, stack, options, listener);
+        }
       case RECREATE_KEEP_DATA:
-        listener.onEvent(
-            ProgressListener.Event.info(
-                name,
-                plan.reason()
-                    + (plan.action() == UpPlan.Action.REPLACE_INTERRUPTED
-                        ? " — replacing it; data volumes are kept"
-                        : "")));
+        listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
         engine.removeLocked(name, true, ProgressListener.NONE);
         return startFresh(docker, stack, options, listener);
       case FRESH:
@@ -134,7 +147,14 @@ final class UpFlow {
     Runtime.getRuntime().addShutdownHook(onInterrupt);
     try {
       LocalSlice.Started started =
-          slice.start(options.persistent(), credentials, services, preloadable, listener);
+          slice.start(
+              options.persistent(),
+              credentials,
+              services,
+              preloadable,
+              volumes -> store.writeNewVolumes(name, volumes),
+              listener);
+      store.clearNewVolumes(name); // every service answered ready: its volume is initialised
       return finishUp(docker, stack, options, started, listener);
     } catch (RuntimeException e) {
       if (!options.keepOnFailure()) {

@@ -108,6 +108,7 @@ public final class LocalSlice {
       Map<String, Credentials> credentials,
       List<BackingService> services,
       List<String> preloadable,
+      java.util.function.Consumer<List<String>> onNewVolumes,
       ProgressListener listener) {
     String name = stack.name();
     // No container of this sandbox exists (the plan said so): a network left by a killed run is
@@ -131,6 +132,7 @@ public final class LocalSlice {
       serviceContainers.put(
           service, serviceContainer(service, network, credentials, !created, Map.of()));
     }
+    onNewVolumes.accept(List.copyOf(createdVolumes));
     List<GenericContainer<?>> all = new ArrayList<>();
     all.add(k3s);
     all.addAll(serviceContainers.values());
@@ -332,7 +334,7 @@ public final class LocalSlice {
     // load while k3s starts instead of after it, as the stack's own images do
     ManifestLoader loader =
         new ManifestLoader(stack.manifests().excludeKinds(), images, kustomization -> "");
-    List<Manifest> plainFiles = new ArrayList<>(loader.load(stack.manifests().paths()));
+    List<Manifest> plainFiles = new ArrayList<>(loader.load(stack.manifests().allPaths()));
     for (var release : stack.manifests().helm()) {
       plainFiles.addAll(loader.loadRelease(release, HelmCharts.kubeVersion(stack)).objects());
     }

@@ -35,6 +35,18 @@ final class ReadManifests extends Step {
   String run(DeployContext context, ProgressListener listener) {
     context.manifests = new ArrayList<>(context.loader.load(context.stack.manifests().paths()));
     Scopes scopes = new Scopes(context);
+    for (Stack.TargetedPath source : context.stack.manifests().targeted()) {
+      for (Manifest manifest : context.loader.load(List.of(source.path()))) {
+        if (scopes.namespaced(manifest) && (source.override() || manifest.namespace() == null)) {
+          // Flux's targetNamespace moves every namespaced object; Argo CD's destination fills in
+          manifest.moveTo(source.namespace());
+        }
+        context.manifests.add(manifest);
+      }
+      if (!source.namespace().equals("default")) {
+        context.manifests.add(0, namespace(source.namespace(), source.declaredAt()));
+      }
+    }
     for (Stack.HelmRelease release : context.stack.manifests().helm()) {
       HelmCharts.Rendered rendered =
           context.loader.loadRelease(release, HelmCharts.kubeVersion(context.stack));
@@ -51,7 +63,7 @@ final class ReadManifests extends Step {
       }
       if (!declaresNamespace && !release.namespace().equals("default")) {
         // as `helm install --create-namespace`: the release's namespace exists before its objects
-        objects.add(0, namespace(release));
+        objects.add(0, namespace(release.namespace(), release.displayName()));
       }
       for (String skipped : rendered.skipped()) {
         listener.onEvent(ProgressListener.Event.info("manifests", "skipped hook " + skipped));
@@ -63,17 +75,14 @@ final class ReadManifests extends Step {
     return context.manifests.size() + " object(s) read";
   }
 
-  private static Manifest namespace(Stack.HelmRelease release) {
+  /** The Namespace a release or GitOps source goes into, created as it would be there. */
+  private static Manifest namespace(String name, String origin) {
     GenericKubernetesResource namespace =
         new KubernetesSerialization()
             .convertValue(
-                new NamespaceBuilder()
-                    .withNewMetadata()
-                    .withName(release.namespace())
-                    .endMetadata()
-                    .build(),
+                new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build(),
                 GenericKubernetesResource.class);
-    return new Manifest(release.displayName() + ", its namespace", 0, namespace);
+    return new Manifest(origin + ", its namespace", 0, namespace);
   }
 
   /** Whether a kind is namespaced: the common cluster-scoped kinds, else API discovery. */

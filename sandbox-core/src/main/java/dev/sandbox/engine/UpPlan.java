@@ -108,7 +108,7 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
   /** The stack's {@link Stack#fingerprint()} plus a hash of the files it applies. */
   public static Map<String, String> parts(Stack stack) {
     Map<String, String> parts = new TreeMap<>(stack.fingerprint());
-    List<Path> files = new ArrayList<>(stack.manifests().paths());
+    List<Path> files = new ArrayList<>(stack.manifests().allPaths());
     files.addAll(stack.policies().custom());
     files.addAll(stack.monitoring().rules());
     parts.put("manifest-files", ManifestFiles.hash(files, stack.source().map(Path::getParent)));

@@ -4,6 +4,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import dev.sandbox.SandboxException;
 import dev.sandbox.stack.Stack;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,6 +117,10 @@ public final class HelmCharts {
         for (Path values : release.values()) {
           command = command.withValuesFile(values);
         }
+        Optional<Path> inline = inlineValues(release);
+        if (inline.isPresent()) {
+          command = command.withValuesFile(inline.get());
+        }
         for (Map.Entry<String, String> set : release.set().entrySet()) {
           command = command.set(set.getKey(), set.getValue());
         }
@@ -123,10 +128,30 @@ public final class HelmCharts {
           return command.call();
         } finally {
           withHooks.ifPresent(HookTemplates::delete);
+          inline.ifPresent(HookTemplates::delete);
         }
       } catch (IllegalStateException | UnsatisfiedLinkError e) {
         throw new SandboxException.ManifestApply(failure(release, message(e)), e);
       }
+    }
+  }
+
+  /** A GitOps source's inline values as a file of their own (owner-only), deleted after. */
+  private static Optional<Path> inlineValues(Stack.HelmRelease release) {
+    if (release.inlineValues().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Path folder =
+          Files.createTempDirectory(
+              "sandbox-values-",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      return Optional.of(
+          Files.writeString(folder.resolve("values.yaml"), release.inlineValues().get()));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new SandboxException.ManifestApply(
+          release.declaredAt() + ": cannot write the inline values: " + e.getMessage(), e);
     }
   }
 

@@ -49,6 +49,9 @@ public final class Preflight {
     for (Path path : stack.manifests().paths()) {
       manifests(path, "manifests.paths", loader);
     }
+    for (Stack.TargetedPath source : stack.manifests().targeted()) {
+      manifests(source.path(), source.declaredAt(), loader);
+    }
     for (Stack.HelmRelease release : stack.manifests().helm()) {
       // rendered, not just read: a template error costs a second here, not a cluster start
       loader.loadRelease(release, HelmCharts.kubeVersion(stack));

@@ -141,6 +141,7 @@ final class HelmReleases {
               version,
               namespace,
               values,
+              Optional.empty(),
               set,
               file(releaseEntry) + ":" + line(releaseEntry)));
     }

@@ -161,7 +161,8 @@ public record Stack(
             + (manifests.manifestStandsIn() ? "|manifest-stands-in" : "")
             + (manifests.helm().isEmpty()
                 ? ""
-                : "|" + manifests.helm().stream().map(HelmRelease::fingerprint).toList()));
+                : "|" + manifests.helm().stream().map(HelmRelease::fingerprint).toList())
+            + (manifests.targeted().isEmpty() ? "" : "|" + manifests.targeted()));
     parts.put("images", images.toString());
     parts.put(
         "policies",
@@ -220,7 +221,11 @@ public record Stack(
    *     own
    */
   public record Manifests(
-      List<Path> paths, Set<String> excludeKinds, String standIns, List<HelmRelease> helm) {
+      List<Path> paths,
+      Set<String> excludeKinds,
+      String standIns,
+      List<HelmRelease> helm,
+      List<TargetedPath> targeted) {
 
     /** The choices of {@code manifests.stand-ins}. */
     public static final List<String> STAND_INS = List.of("sandbox", "manifest");
@@ -232,10 +237,18 @@ public record Stack(
         throw new IllegalArgumentException("stand-ins must be one of " + STAND_INS);
       }
       helm = List.copyOf(helm);
+      targeted = List.copyOf(targeted);
     }
 
     public Manifests(List<Path> paths, Set<String> excludeKinds, String standIns) {
-      this(paths, excludeKinds, standIns, List.of());
+      this(paths, excludeKinds, standIns, List.of(), List.of());
+    }
+
+    /** Every folder and file applied: {@link #paths} and those of the GitOps sources. */
+    public List<Path> allPaths() {
+      List<Path> all = new ArrayList<>(paths);
+      targeted.forEach(t -> all.add(t.path()));
+      return all;
     }
 
     public Manifests(List<Path> paths, Set<String> excludeKinds) {
@@ -245,6 +258,25 @@ public record Stack(
     /** Whether the manifest's own objects win over the wired ones. */
     public boolean manifestStandsIn() {
       return standIns.equals("manifest");
+    }
+  }
+
+  /**
+   * A folder, file or kustomization a GitOps source points at, applied into a namespace.
+   *
+   * @param path the folder or file in the working tree
+   * @param namespace where its namespaced objects go
+   * @param override true for Flux's {@code targetNamespace} (every namespaced object moves there,
+   *     as kustomize's {@code namespace:} does); false for Argo CD's {@code destination.namespace}
+   *     (only objects that name no namespace go there)
+   * @param declaredAt the GitOps object it comes from ({@code flux/orders.yaml:3
+   *     (Kustomization/orders)})
+   */
+  public record TargetedPath(Path path, String namespace, boolean override, String declaredAt) {
+    public TargetedPath {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(namespace, "namespace");
+      Objects.requireNonNull(declaredAt, "declaredAt");
     }
   }
 
@@ -260,6 +292,8 @@ public record Stack(
    * @param version the chart version to fetch, for an {@code oci://} reference
    * @param namespace the release namespace: objects that name none land there
    * @param values values files, applied in order ({@code helm -f a -f b})
+   * @param inlineValues values written inline (a GitOps source's {@code values}), applied after the
+   *     files
    * @param set {@code --set} overrides, applied last
    * @param declaredAt where the stack file declares the release ({@code sandbox.yaml:12})
    */
@@ -270,6 +304,7 @@ public record Stack(
       Optional<String> version,
       String namespace,
       List<Path> values,
+      Optional<String> inlineValues,
       Map<String, String> set,
       String declaredAt) {
     public HelmRelease {
@@ -279,6 +314,7 @@ public record Stack(
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(namespace, "namespace");
       values = List.copyOf(values);
+      Objects.requireNonNull(inlineValues, "inlineValues");
       set = Collections.unmodifiableMap(new LinkedHashMap<>(set));
       Objects.requireNonNull(declaredAt, "declaredAt");
     }
@@ -299,6 +335,8 @@ public record Stack(
           + namespace
           + "|"
           + values
+          + "|"
+          + inlineValues.orElse("")
           + "|"
           + set;
     }

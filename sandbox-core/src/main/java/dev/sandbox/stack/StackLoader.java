@@ -16,11 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -156,26 +154,7 @@ public final class StackLoader {
           .error("'" + k3sVersion + "' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
     }
 
-    Map<String, YamlTree.Entry> manifests =
-        top.get("manifests").mapping(List.of("paths", "helm", "exclude-kinds", "stand-ins"));
-    List<Path> paths = paths(manifests.get("paths"), baseDir, "manifest files or folders");
-    Set<String> excludeKinds = new LinkedHashSet<>();
-    for (YamlTree.Entry kind : manifests.get("exclude-kinds").sequence("Kubernetes kinds")) {
-      String value = kind.nonBlank("a kind such as ExternalSecret");
-      if (!value.matches("[A-Z][A-Za-z0-9]*")) {
-        throw kind.error(
-            "'"
-                + value
-                + "' is not a Kubernetes kind; kinds are CamelCase, for example ExternalSecret.");
-      }
-      excludeKinds.add(value);
-    }
-
-    // absent only when the default stack predates the key (an older stacks jar): the default
-    String standIns =
-        manifests.get("stand-ins") == null
-            ? Stack.Manifests.STAND_INS.get(0)
-            : oneOf(manifests.get("stand-ins"), Stack.Manifests.STAND_INS, "stand-ins choice");
+    Stack.Manifests manifests = ManifestsSection.read(top.get("manifests"), baseDir);
 
     List<String> images = new ArrayList<>();
     for (YamlTree.Entry image : top.get("images").sequence("image references")) {
@@ -209,8 +188,7 @@ public final class StackLoader {
         source,
         Stack.shortHash(hashInput),
         new Stack.K3s(k3sVersion),
-        new Stack.Manifests(
-            paths, excludeKinds, standIns, HelmReleases.read(manifests.get("helm"), baseDir)),
+        manifests,
         images,
         services,
         policies,
@@ -272,7 +250,7 @@ public final class StackLoader {
         packs,
         podSecurity,
         guardrails,
-        paths(map.get("custom"), baseDir, "policy files or folders"));
+        ManifestsSection.paths(map.get("custom"), baseDir, "policy files or folders"));
   }
 
   private static Stack.Monitoring monitoring(YamlTree.Entry entry, Path baseDir) {
@@ -281,10 +259,10 @@ public final class StackLoader {
     return new Stack.Monitoring(
         map.get("enabled").bool(),
         ServiceSection.tag(map.get("prometheus-version")),
-        paths(map.get("rules"), baseDir, "rule files"));
+        ManifestsSection.paths(map.get("rules"), baseDir, "rule files"));
   }
 
-  private static String oneOf(YamlTree.Entry entry, List<String> allowed, String what) {
+  static String oneOf(YamlTree.Entry entry, List<String> allowed, String what) {
     String value = entry.nonBlank("a " + what);
     if (!allowed.contains(value)) {
       String hint =
@@ -312,28 +290,6 @@ public final class StackLoader {
               + "' is not an image reference; expected for example orders-service:dev or registry.corp/postgres:17.");
     }
     return value;
-  }
-
-  private static List<Path> paths(YamlTree.Entry entry, Path baseDir, String what) {
-    List<Path> result = new ArrayList<>();
-    for (YamlTree.Entry item : entry.sequence(what)) {
-      String value = item.nonBlank("a path relative to the stack file");
-      Path path = baseDir.resolve(value).normalize();
-      Optional<String> link = YamlInput.symlinkProblem(path);
-      if (Files.isSymbolicLink(path) && link.isPresent()) {
-        throw item.error("'" + value + "' " + link.get());
-      }
-      if (!Files.exists(path)) {
-        throw item.error(
-            "'"
-                + value
-                + "' does not exist (looked at "
-                + path
-                + "). Paths are relative to the stack file's folder.");
-      }
-      result.add(path);
-    }
-    return result;
   }
 
   private static Duration duration(YamlTree.Entry entry) {

@@ -43,8 +43,14 @@ public final class StateStore {
           .enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Files this store writes into a sandbox's folder; nothing else is ever deleted. */
+  /**
+   * The data volumes a start created, listed until its services first answered ready: after a
+   * {@code kill -9} in between, they may hold a half-initialised database, and no data.
+   */
+  private static final String NEW_VOLUMES = "new-volumes";
+
   private static final List<String> OWN_FILES =
-      List.of("state.json", "kubeconfig", "credentials.json");
+      List.of("state.json", "kubeconfig", "credentials.json", NEW_VOLUMES);
 
   public StateStore(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -120,6 +126,36 @@ public final class StateStore {
     }
   }
 
+  /** Records the data volumes a start just created, before any of its services is ready. */
+  public void writeNewVolumes(String name, List<String> volumes) {
+    if (volumes.isEmpty()) {
+      clearNewVolumes(name); // no list from an earlier start may outlive this one
+      return;
+    }
+    writePrivate(folder(name).resolve(NEW_VOLUMES), String.join("\n", volumes) + "\n");
+  }
+
+  /** The services are ready: their volumes hold a complete database now. */
+  public void clearNewVolumes(String name) {
+    try {
+      Files.deleteIfExists(folder(name).resolve(NEW_VOLUMES));
+    } catch (IOException e) {
+      throw new SandboxException("Cannot update the state of " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Volumes a start created whose services never answered ready (see {@link #NEW_VOLUMES}). */
+  public List<String> newVolumes(String name) {
+    Path file = folder(name).resolve(NEW_VOLUMES);
+    try {
+      return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList()
+          : List.of();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
   /** Credentials survive {@code down --keep-data}: a kept data volume only opens with them. */
   public Map<String, Credentials> credentials(String name) {
     Path file = folder(name).resolve("credentials.json");
@@ -161,7 +197,7 @@ public final class StateStore {
     }
     try {
       for (String file : OWN_FILES) {
-        if (!(keepData && file.equals("credentials.json"))) {
+        if (!(keepData && (file.equals("credentials.json") || file.equals(NEW_VOLUMES)))) {
           Files.deleteIfExists(folder.resolve(file));
         }
       }

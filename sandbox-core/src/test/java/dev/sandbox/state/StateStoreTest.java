@@ -134,6 +134,26 @@ class StateStoreTest {
     }
 
     @Test
+    void the_volumes_of_a_start_not_yet_ready_are_listed_until_cleared() throws Exception {
+      StateStore store = store();
+      store.writeNewVolumes(
+          "orders", List.of("sandbox-orders-postgres", "sandbox-orders-rabbitmq"));
+      assertThat(store.newVolumes("orders"))
+          .containsExactly("sandbox-orders-postgres", "sandbox-orders-rabbitmq");
+      // kept with the data: the next up still knows they never held a ready service
+      store.remove("orders", true);
+      assertThat(store.newVolumes("orders")).hasSize(2);
+      // a later start that creates none leaves no list from the earlier one behind
+      store.writeNewVolumes("orders", List.of());
+      assertThat(store.newVolumes("orders")).isEmpty();
+      store.writeNewVolumes("orders", List.of("sandbox-orders-postgres"));
+      store.clearNewVolumes("orders");
+      assertThat(store.newVolumes("orders")).isEmpty();
+      store.remove("orders", false);
+      assertThat(store.folder("orders")).doesNotExist();
+    }
+
+    @Test
     void state_files_are_readable_by_the_owner_only() throws Exception {
       StateStore store = store();
       store.write(state("orders", store.kubeconfig("orders")), "kubeconfig: yes");
