@@ -7,7 +7,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="$HERE/.out"
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-IMAGE="${K3S_IMAGE:-sandbox-local/k3s:${K8S_VERSION}-k3s1}"
+IMAGE="${K3S_IMAGE:-sandbox-local/k3s:${K8S_VERSION}-k3s1-2}"
 BASE="${DEBIAN_BASE_IMAGE:-sandbox-local/debian:bookworm}"
 LABEL=sandbox.k3s.inputs-hash
 export GOFLAGS="${GOFLAGS:--mod=mod}"
@@ -57,7 +57,8 @@ phase "go build containerd"
 mkdir -p "$OUT/addons"
 (cd "$HERE/builder/coredns" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$OUT/addons/coredns" github.com/coredns/coredns)
 (cd "$HERE/builder/local-path" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$OUT/addons/local-path-provisioner" github.com/rancher/local-path-provisioner)
-phase "go build coredns/local-path-provisioner"
+(cd "$HERE/builder/metrics-server" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$OUT/addons/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server)
+phase "go build coredns/local-path-provisioner/metrics-server"
 
 # --------------------------------------------------------- add-on images ----
 hash_of() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-32; }
@@ -90,6 +91,7 @@ build_image pause "$(prep_ctx pause "$OUT/bin/pause")" rancher/mirrored-pause:3.
 build_image coredns "$(prep_ctx coredns "$OUT/addons/coredns")" rancher/mirrored-coredns-coredns:1.12.4
 build_image local-path "$(prep_ctx local-path "$OUT/addons/local-path-provisioner")" rancher/local-path-provisioner:v0.0.30
 build_image busybox "$(prep_ctx busybox)" rancher/mirrored-library-busybox:1.36.1
+build_image metrics-server "$(prep_ctx metrics-server "$OUT/addons/metrics-server")" rancher/mirrored-metrics-server:v0.8.0
 phase "add-on images"
 
 # ------------------------------------------------------------ node image ----
@@ -102,7 +104,7 @@ for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
   ln "$OUT/bin/$b" "$ctx/bin/$b" 2>/dev/null || cp "$OUT/bin/$b" "$ctx/bin/$b"
 done
 # image archives are hashed by their image ids (docker save output is not byte-stable)
-for n in pause coredns local-path busybox; do ln "$OUT/images/$n.tar" "$ctx/images/$n.tar" 2>/dev/null || cp "$OUT/images/$n.tar" "$ctx/images/$n.tar"; done
+for n in pause coredns local-path busybox metrics-server; do ln "$OUT/images/$n.tar" "$ctx/images/$n.tar" 2>/dev/null || cp "$OUT/images/$n.tar" "$ctx/images/$n.tar"; done
 h="$( { (cd "$ctx" && find . -type f ! -path './images/*' -print0 | sort -z | xargs -0 sha256sum); cat "$OUT"/images/*.id; \
         echo "$K8S_VERSION $BASE $(docker image inspect -f '{{.Id}}' "$BASE")"; } | sha256sum | cut -c1-32)"
 if [ "$(docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$IMAGE" 2>/dev/null || true)" = "$h" ]; then
