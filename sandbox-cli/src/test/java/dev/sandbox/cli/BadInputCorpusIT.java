@@ -171,6 +171,19 @@ class BadInputCorpusIT {
         files(
             "missing-manifest-path",
             "sandbox.yaml:4:7: manifests.paths[0]: 'k8s/prod' does not exist"),
+        // --- Helm releases and GitOps sources
+        files(
+            "helm-template-error",
+            "sandbox.yaml:4: Helm could not render release web (chart chart): execution error at ("),
+        files(
+            "helm-missing-chart",
+            "sandbox.yaml:5:14: manifests.helm[0].chart: 'charts/nope' does not exist"),
+        files(
+            "kustomization-helm-charts",
+            "k8s/kustomization.yaml:3:3: helmCharts: kustomize inflates Helm charts only with --enable-helm"),
+        files(
+            "gitops-helm-repository",
+            "flux/web.yaml:8:25: spec.chart.spec.sourceRef.kind: a HelmRepository source is not fetched"),
         files(
             "missing-rule-file",
             "sandbox.yaml:3:11: monitoring.rules[0]: 'alerts.yaml' does not exist"),
