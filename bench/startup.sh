@@ -8,6 +8,9 @@
 #   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image)
 #   (f) `sandbox apply` after one changed app image (rebuilt under the same tag), and the import
 #       time of that image alone, so (f) - import is what apply adds
+#   (g) the peer baseline: Testcontainers' K3s, PostgreSQL and RabbitMQ modules started together in
+#       one JVM and waited to CoreDNS available (bench/PeerBaseline.java), no wiring/policies/
+#       monitoring; (b)/(g) is what the sandbox costs over doing it by hand
 # Usage: bench/startup.sh [RUNS]   (default 5). Needs what `./sandbox up` needs; in an air-gapped
 # setup export SANDBOX_CONFIG first (see README, "Air-gapped use").
 set -euo pipefail
@@ -16,18 +19,22 @@ repo="$(pwd)"
 runs="${1:-5}"
 name=bench
 k3s_image="$(./sandbox version >/dev/null 2>&1; java -cp sandbox-cli/target/sandbox.jar dev.sandbox.cli.Main version | sed -n 's/.*default images: \([^,]*\),.*/\1/p')"
-if [[ -n "${SANDBOX_CONFIG:-}" ]]; then
-  mapped="$(sed -n "s|^  \"rancher/k3s\": \"\(.*\)\"|\1|p" "$SANDBOX_CONFIG")"
-  k3s_image="${mapped:-$k3s_image}"
-fi
+# the image map the sandbox uses: the user config, else the local images ./sandbox up prepared
+for map_file in "${SANDBOX_CONFIG:-}" "${SANDBOX_LOCAL_IMAGES:-$HOME/.sandbox/local-images.yaml}"; do
+  [[ -n "$map_file" && -f "$map_file" ]] || continue
+  mapped="$(sed -n "s|^  \"rancher/k3s\": \"\(.*\)\"|\1|p" "$map_file" | tail -1)"
+  if [[ -n "$mapped" ]]; then k3s_image="$mapped"; break; fi
+done
+official_images="$(java -cp sandbox-cli/target/sandbox.jar dev.sandbox.cli.Main version | sed -n 's/.*default images: //p')"
+official() { tr ',' '\n' <<<"$official_images" | tr -d ' ' | grep "^$1:" | head -1; }
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-a=(); a2=(); b=(); c=(); d=(); e=(); f=(); fi_=()
+a=(); a2=(); b=(); c=(); d=(); e=(); f=(); fi_=(); g=()
 # the app stack of (e) and (f): the default stack plus one Deployment of a local image, shaped to
 # pass the default policies (restricted Pod Security, guardrails)
 app="$(mktemp -d)"; trap 'rm -rf "$app"; docker rmi -f bench-app:1 >/dev/null 2>&1 || true' EXIT
-base_image="$(sed -n 's|^  "alpine": "\(.*\)"|\1|p' "${SANDBOX_CONFIG:-/dev/null}")"
+base_image="$(cat "${SANDBOX_CONFIG:-/dev/null}" "${SANDBOX_LOCAL_IMAGES:-$HOME/.sandbox/local-images.yaml}" 2>/dev/null | sed -n 's|^  "alpine": "\(.*\)"|\1|p' | head -1)"
 base_image="${base_image:-alpine:3.17}"
 mkdir -p "$app/k8s" "$app/image"
 printf 'FROM %s\nARG ROUND=0\nRUN echo "$ROUND" > /round\n' "$base_image" > "$app/image/Dockerfile"
@@ -117,12 +124,17 @@ for i in $(seq 1 "$runs"); do
   (cd "$app" && "$repo/sandbox" load -q bench-app:1 >/dev/null)
   fi_+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
   (cd "$app" && "$repo/sandbox" down -q >/dev/null)
-  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s)" >&2
+
+  # (g) the peer baseline: the three Testcontainers modules in one JVM, to CoreDNS
+  g+=("$(TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 java -cp sandbox-cli/target/sandbox.jar bench/PeerBaseline.java \
+    "$(official rancher/k3s)" "$(official postgres)" "$(official rabbitmq)" 2>/dev/null | tail -1)")
+  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s), peers ${g[-1]}s" >&2
 done
 
 ma=$(printf '%s\n' "${a[@]}" | median); ma2=$(printf '%s\n' "${a2[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
 me=$(printf '%s\n' "${e[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
+mg=$(printf '%s\n' "${g[@]}" | median)
 echo
 echo "sandbox start-up benchmark, $runs run(s), medians ($(nproc) cores, $(date -u +%F))"
 printf '| %-44s | %10s | %-14s |\n' "measure" "median" "target"
@@ -138,3 +150,6 @@ printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "
 printf '| %-44s | %9ss | %-14s |\n' "(f) apply after one changed image" "$mf" "import + 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "    import of that image alone (load)" "$mfi" ""
 printf '| %-44s | %9ss | %-14s |\n' "    (f) - import" "$(awk -v x="$mf" -v y="$mfi" 'BEGIN{printf "%.1f", x-y}')" "<= 2 s"
+printf '| %-44s | %9ss | %-14s |\n' "(g) peers: 3 TC modules in one JVM, CoreDNS" "$mg" ""
+printf '| %-44s | %10s | %-14s |\n' "(b)/(g)" "$(awk -v x="$mb" -v y="$mg" 'BEGIN{printf "%.2f", x/y}')" ""
+printf '| %-44s | %10s | %-14s |\n' "(g)/(a')" "$(awk -v x="$mg" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
