@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
 import dev.sandbox.testing.RequiresDocker;
+import dev.sandbox.testing.TestFiles;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,9 +30,7 @@ class GitOpsIT {
       "Flux Kustomization, Flux HelmRelease and Argo CD Application apply from the working tree")
   void gitops_sources_apply_what_they_point_at() throws Exception {
     Files.createDirectories(repo.resolve(".git"));
-    copy(
-        Path.of(GitOpsIT.class.getResource("/helm/web/Chart.yaml").toURI()).getParent(),
-        repo.resolve("charts/web"));
+    TestFiles.copyResource("/helm/web", repo.resolve("charts/web"));
     Files.createDirectories(repo.resolve("apps/orders"));
     Files.writeString(
         repo.resolve("apps/orders/settings.yaml"),
@@ -118,19 +115,6 @@ class GitOpsIT {
       }
     } finally {
       engine.down("it-gitops", false, ProgressListener.NONE);
-    }
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : files.toList()) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
 import dev.sandbox.testing.RequiresDocker;
+import dev.sandbox.testing.TestFiles;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,9 +59,7 @@ class HelmIT {
   @Test
   @DisplayName("a chart with two values files and a set override comes up, is pruned, is judged")
   void a_chart_with_production_values_end_to_end() throws Exception {
-    copy(
-        Path.of(HelmIT.class.getResource("/helm/web/Chart.yaml").toURI()).getParent(),
-        dir.resolve("chart"));
+    TestFiles.copyResource("/helm/web", dir.resolve("chart"));
     SandboxConfig config =
         SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
     SandboxEngine engine = new SandboxEngine(config, dir.resolve("state"));
@@ -127,19 +125,6 @@ class HelmIT {
                           }));
     } finally {
       engine.down("it-helm", false, ProgressListener.NONE);
-    }
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : files.toList()) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
     }
   }
 }

@@ -81,11 +81,15 @@ public final class ReleaseInventory {
   public int replaceHooks(String release, List<Manifest> objects, Duration timeout) {
     int deleted = 0;
     for (Manifest manifest : objects) {
-      Map<String, String> annotations = manifest.resource().getMetadata().getAnnotations();
-      if (annotations == null || !annotations.containsKey("helm.sh/hook")) {
+      if (HelmCharts.hook(manifest).isEmpty()) {
         continue;
       }
-      String policy = annotations.getOrDefault(HOOK_DELETE_POLICY, "before-hook-creation");
+      String policy =
+          manifest
+              .resource()
+              .getMetadata()
+              .getAnnotations()
+              .getOrDefault(HOOK_DELETE_POLICY, "before-hook-creation");
       if (policy.contains("before-hook-creation") && delete(Ref.of(manifest), release, timeout)) {
         deleted++;
       }

@@ -260,19 +260,18 @@ public final class HelmCharts {
 
   /** Labels the object with its release, and annotates it as Helm would. */
   private static void mark(Manifest manifest, Stack.HelmRelease release) {
-    for (var resource : List.of(manifest.resource(), manifest.written())) {
-      var metadata = resource.getMetadata();
-      if (metadata.getLabels() == null) {
-        metadata.setLabels(new LinkedHashMap<>());
-      }
-      metadata.getLabels().put(RELEASE_LABEL, release.release());
-      if (metadata.getAnnotations() == null) {
-        metadata.setAnnotations(new LinkedHashMap<>());
-      }
-      restoreHookAnnotations(metadata.getAnnotations());
-      metadata.getAnnotations().put(RELEASE_NAME, release.release());
-      metadata.getAnnotations().put(RELEASE_NAMESPACE, release.namespace());
+    // as parsed, the object applied and the object as written are one; the loader copies it later
+    var metadata = manifest.resource().getMetadata();
+    if (metadata.getLabels() == null) {
+      metadata.setLabels(new LinkedHashMap<>());
     }
+    metadata.getLabels().put(RELEASE_LABEL, release.release());
+    if (metadata.getAnnotations() == null) {
+      metadata.setAnnotations(new LinkedHashMap<>());
+    }
+    restoreHookAnnotations(metadata.getAnnotations());
+    metadata.getAnnotations().put(RELEASE_NAME, release.release());
+    metadata.getAnnotations().put(RELEASE_NAMESPACE, release.namespace());
   }
 
   /** Puts back the hook annotations {@link HookTemplates} renamed so that Helm rendered them. */
@@ -286,7 +285,8 @@ public final class HelmCharts {
     }
   }
 
-  static String hook(Manifest manifest) {
+  /** The object's {@code helm.sh/hook} events ({@code pre-install,pre-upgrade}), empty if none. */
+  public static String hook(Manifest manifest) {
     Map<String, String> annotations = manifest.resource().getMetadata().getAnnotations();
     return annotations == null ? "" : annotations.getOrDefault(HOOK, "").replace(" ", "");
   }

@@ -1,6 +1,5 @@
 package dev.sandbox.stack;
 
-import dev.sandbox.manifest.YamlInput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,7 +87,7 @@ final class HelmReleases {
                 + " repository, fetch the chart once (helm pull NAME --repo URL --version V) and"
                 + " point chart: at the .tgz.");
       } else {
-        Path path = localPath(chartEntry, chart, baseDir);
+        Path path = ManifestsSection.path(chartEntry, chart, baseDir);
         boolean folder = Files.isDirectory(path);
         if (folder && !Files.isRegularFile(path.resolve("Chart.yaml"))) {
           throw chartEntry.error(
@@ -113,7 +112,7 @@ final class HelmReleases {
       List<Path> values = new ArrayList<>();
       if (keys.get("values") != null) {
         for (YamlTree.Entry file : keys.get("values").sequence("values files")) {
-          Path path = localPath(file, file.nonBlank("a values file"), baseDir);
+          Path path = ManifestsSection.path(file, file.nonBlank("a values file"), baseDir);
           if (!Files.isRegularFile(path)) {
             throw file.error("'" + file.string() + "' is not a file (looked at " + path + ").");
           }
@@ -155,23 +154,6 @@ final class HelmReleases {
       throw item.error("a Helm release needs '" + key + "' (" + what + ").");
     }
     return value;
-  }
-
-  private static Path localPath(YamlTree.Entry entry, String value, Path baseDir) {
-    Path path = baseDir.resolve(value).normalize();
-    Optional<String> link = YamlInput.symlinkProblem(path);
-    if (Files.isSymbolicLink(path) && link.isPresent()) {
-      throw entry.error("'" + value + "' " + link.get());
-    }
-    if (!Files.exists(path)) {
-      throw entry.error(
-          "'"
-              + value
-              + "' does not exist (looked at "
-              + path
-              + "). Paths are relative to the stack file's folder.");
-    }
-    return path;
   }
 
   private static int line(YamlTree.Entry entry) {

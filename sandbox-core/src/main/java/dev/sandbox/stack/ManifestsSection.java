@@ -48,22 +48,29 @@ final class ManifestsSection {
   static List<Path> paths(YamlTree.Entry entry, Path baseDir, String what) {
     List<Path> result = new ArrayList<>();
     for (YamlTree.Entry item : entry.sequence(what)) {
-      String value = item.nonBlank("a path relative to the stack file");
-      Path path = baseDir.resolve(value).normalize();
-      Optional<String> link = YamlInput.symlinkProblem(path);
-      if (Files.isSymbolicLink(path) && link.isPresent()) {
-        throw item.error("'" + value + "' " + link.get());
-      }
-      if (!Files.exists(path)) {
-        throw item.error(
-            "'"
-                + value
-                + "' does not exist (looked at "
-                + path
-                + "). Paths are relative to the stack file's folder.");
-      }
-      result.add(path);
+      result.add(path(item, item.nonBlank("a path relative to the stack file"), baseDir));
     }
     return result;
+  }
+
+  /**
+   * {@code value} (what {@code entry} says) resolved against the stack file's folder: it must exist
+   * and must not be a symbolic link loop or point nowhere; errors at {@code entry}.
+   */
+  static Path path(YamlTree.Entry entry, String value, Path baseDir) {
+    Path path = baseDir.resolve(value).normalize();
+    Optional<String> link = YamlInput.symlinkProblem(path);
+    if (Files.isSymbolicLink(path) && link.isPresent()) {
+      throw entry.error("'" + value + "' " + link.get());
+    }
+    if (!Files.exists(path)) {
+      throw entry.error(
+          "'"
+              + value
+              + "' does not exist (looked at "
+              + path
+              + "). Paths are relative to the stack file's folder.");
+    }
+    return path;
   }
 }

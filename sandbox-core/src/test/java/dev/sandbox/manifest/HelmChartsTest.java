@@ -8,14 +8,13 @@ import dev.sandbox.SandboxException;
 import dev.sandbox.StackFileException;
 import dev.sandbox.stack.Stack;
 import dev.sandbox.stack.StackLoader;
+import dev.sandbox.testing.TestFiles;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -32,10 +31,8 @@ class HelmChartsTest {
   @TempDir Path dir;
 
   @BeforeEach
-  void copyTheTestChart() throws IOException, URISyntaxException {
-    copy(
-        Path.of(HelmChartsTest.class.getResource("/helm/web/Chart.yaml").toURI()).getParent(),
-        dir.resolve("chart"));
+  void copyTheTestChart() throws IOException {
+    TestFiles.copyResource("/helm/web", dir.resolve("chart"));
   }
 
   private Stack stack(String helm) throws IOException {
@@ -165,7 +162,7 @@ class HelmChartsTest {
 
     @Test
     void a_dependency_missing_from_charts_says_to_vendor_it() throws IOException {
-      deleteTree(dir.resolve("chart/charts"));
+      TestFiles.deleteTree(dir.resolve("chart/charts"));
       Stack stack = stack("- {release: shop, chart: chart}");
       assertThatThrownBy(() -> render(stack, ImageMap.empty()))
           .hasMessageContaining("audit")
@@ -251,26 +248,5 @@ class HelmChartsTest {
       result.put((String) e.get("name"), (String) e.get("value"));
     }
     return result;
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : files.toList()) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
   }
 }
