@@ -260,6 +260,79 @@ public final class Sandbox implements AutoCloseable {
         .toString();
   }
 
+  private dev.sandbox.inspect.Traffic traffic() {
+    return new dev.sandbox.inspect.Traffic(
+        client(), state.services().get(dev.sandbox.inspect.Traffic.STATE_KEY), name());
+  }
+
+  /**
+   * The ways in from the host: every Ingress and HTTPRoute rule and LoadBalancer Service port, with
+   * the address it answers on (or why the host cannot reach it).
+   */
+  public List<SandboxStatus.Entrypoint> entrypoints() {
+    return traffic().entrypoints();
+  }
+
+  /**
+   * Where the ingress controller (k3s's Traefik) takes HTTP on the host: {@code 127.0.0.1:<port>},
+   * the node's port 80. Requests there are routed by their host name, as in production: send {@link
+   * #ingressUrl} through {@link #ingressClient()} or {@link #ingressProxy()}, or set the {@code
+   * Host} header yourself ({@code curl -H 'Host: shop.example.com' http://127.0.0.1:port/}).
+   *
+   * @throws SandboxException when the sandbox runs no ingress controller ({@code k3s.ingress:
+   *     none})
+   */
+  public java.net.InetSocketAddress ingressAddress() {
+    return traffic().ingress();
+  }
+
+  /**
+   * The URL production calls, {@code http://host/path}, for an Ingress or HTTPRoute rule of {@code
+   * host}. It is sent to the sandbox's ingress controller by {@link #ingressClient()} (or any HTTP
+   * client using {@link #ingressProxy()}), which routes it by its host name like production's.
+   */
+  public java.net.URI ingressUrl(String host, String path) {
+    if (host == null || host.isBlank() || host.contains("/") || host.contains(":")) {
+      throw new IllegalArgumentException(
+          "host must be a host name of an Ingress or HTTPRoute rule, such as shop.example.com; was "
+              + host);
+    }
+    String p = path == null || path.isEmpty() ? "/" : path.startsWith("/") ? path : "/" + path;
+    return java.net.URI.create("http://" + host + p);
+  }
+
+  /**
+   * A proxy selector that sends every HTTP request to the sandbox's ingress controller, which
+   * routes it by the request's host name (absolute-form requests, as to any HTTP proxy).
+   */
+  public java.net.ProxySelector ingressProxy() {
+    return java.net.ProxySelector.of(ingressAddress());
+  }
+
+  /**
+   * A new HTTP client whose requests go to the sandbox's ingress controller ({@link
+   * #ingressProxy}).
+   */
+  public java.net.http.HttpClient ingressClient() {
+    return java.net.http.HttpClient.newBuilder()
+        .proxy(ingressProxy())
+        .connectTimeout(java.time.Duration.ofSeconds(10))
+        .build();
+  }
+
+  /**
+   * Where port {@code port} of LoadBalancer Service {@code namespace/service} answers on the host:
+   * {@code 127.0.0.1:<port>}, as k3s's servicelb gives such a Service the node's address. The port
+   * must be published ({@code k3s.load-balancer-ports}; Traefik's 80 and 443 always are).
+   *
+   * @throws SandboxException naming what is missing: the Service, the port, its publication, or its
+   *     address (pending)
+   */
+  public java.net.InetSocketAddress loadBalancerAddress(
+      String namespace, String service, int port) {
+    return traffic().loadBalancer(namespace, service, port);
+  }
+
   /**
    * The URL of the monitoring pack's Prometheus on 127.0.0.1, when the pack is on (its NodePort,
    * published by the k3s container; no port-forward needed).

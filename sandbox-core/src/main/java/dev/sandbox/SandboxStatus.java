@@ -20,13 +20,26 @@ public record SandboxStatus(
     List<Workload> workloads,
     List<Alert> alerts,
     String clusterError,
-    List<String> findings) {
+    List<String> findings,
+    List<Entrypoint> entrypoints) {
 
   public SandboxStatus {
     components = List.copyOf(components);
     workloads = List.copyOf(workloads);
     alerts = List.copyOf(alerts);
     findings = List.copyOf(findings);
+    entrypoints = List.copyOf(entrypoints);
+  }
+
+  /** A status without entry points. */
+  public SandboxStatus(
+      String name,
+      List<Component> components,
+      List<Workload> workloads,
+      List<Alert> alerts,
+      String clusterError,
+      List<String> findings) {
+    this(name, components, workloads, alerts, clusterError, findings, List.of());
   }
 
   /** A status without findings. */
@@ -73,4 +86,18 @@ public record SandboxStatus(
 
   /** A firing or pending alert of the monitoring pack's Prometheus. */
   public record Alert(String name, String state, Map<String, String> labels) {}
+
+  /**
+   * A way in from the host: an Ingress or HTTPRoute rule, or a LoadBalancer Service port.
+   *
+   * @param kind Ingress, HTTPRoute or LoadBalancer
+   * @param namespace the object's namespace
+   * @param name the object's name
+   * @param route {@code host/path} for a route ({@code *} for any host), {@code port/protocol} for
+   *     a LoadBalancer
+   * @param reach how the host reaches it ({@code curl ...}, {@code 127.0.0.1:port}) or why not
+   * @param address {@code 127.0.0.1:port} it answers on, or null when the host cannot reach it
+   */
+  public record Entrypoint(
+      String kind, String namespace, String name, String route, String reach, String address) {}
 }

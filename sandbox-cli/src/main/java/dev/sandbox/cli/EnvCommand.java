@@ -3,6 +3,7 @@ package dev.sandbox.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sandbox.Sandbox;
+import dev.sandbox.SandboxStatus;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Print shell `export` lines to reach the sandbox: KUBECONFIG, the PostgreSQL JDBC/URL",
-      "the AMQP URL and, with the monitoring pack on, the Prometheus URL. They contain the generated",
+      "the AMQP URL, with the monitoring pack on the Prometheus URL, the ingress controller's URL",
+      "(SANDBOX_INGRESS_URL) and LoadBalancer Services' addresses (SANDBOX_LB_<NS>_<NAME>_<PORT>).",
+      "They contain the generated",
       "passwords: this command is how you ask for them."
     },
     footerHeading = "%nExamples:%n",
@@ -30,6 +33,24 @@ final class EnvCommand extends SandboxSubcommand {
     vars.put("SANDBOX_NAME", sandbox.name());
     sandbox.services().forEach(service -> vars.putAll(service.environment()));
     sandbox.prometheusUrl().ifPresent(url -> vars.put("PROMETHEUS_URL", url));
+    try {
+      var ingress = sandbox.ingressAddress();
+      vars.put(
+          "SANDBOX_INGRESS_URL", "http://" + ingress.getHostString() + ":" + ingress.getPort());
+    } catch (dev.sandbox.SandboxException noIngress) {
+      // k3s.ingress: none
+    }
+    for (SandboxStatus.Entrypoint entry : sandbox.entrypoints()) {
+      if (entry.address() != null && entry.kind().equals("LoadBalancer")) {
+        // SANDBOX_LB_<NAMESPACE>_<SERVICE>_<PORT>=127.0.0.1:<host port>
+        String port = entry.route().substring(0, entry.route().indexOf('/'));
+        vars.put(
+            ("SANDBOX_LB_" + entry.namespace() + "_" + entry.name() + "_" + port)
+                .toUpperCase(java.util.Locale.ROOT)
+                .replaceAll("[^A-Z0-9_]", "_"),
+            entry.address());
+      }
+    }
     return vars;
   }
 

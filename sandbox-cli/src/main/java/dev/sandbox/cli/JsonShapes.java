@@ -50,6 +50,20 @@ final class JsonShapes {
             .toList());
     json.put("clusterError", status.clusterError());
     json.put("findings", status.findings());
+    json.put(
+        "entrypoints",
+        status.entrypoints().stream()
+            .map(
+                e -> {
+                  Map<String, Object> entry = new java.util.LinkedHashMap<>();
+                  entry.put("kind", e.kind());
+                  entry.put("namespace", e.namespace());
+                  entry.put("name", e.name());
+                  entry.put("route", e.route());
+                  entry.put("reach", e.reach());
+                  return entry;
+                })
+            .toList());
     return json;
   }
 }

@@ -58,6 +58,15 @@ final class StatusCommand extends SandboxSubcommand {
             w.kind(), w.namespace(), w.name(), w.ready() + "/" + w.desired(), w.restarts());
       }
     }
+    if (!status.entrypoints().isEmpty()) {
+      out.println();
+      out.printf("%-12s %-36s %-28s %s%n", "FROM HOST", "OBJECT", "ROUTE", "REACH IT WITH");
+      for (SandboxStatus.Entrypoint e : status.entrypoints()) {
+        out.printf(
+            "%-12s %-36s %-28s %s%n",
+            e.kind(), e.namespace() + "/" + e.name(), e.route(), e.reach());
+      }
+    }
     if (!status.alerts().isEmpty()) {
       out.println();
       out.printf("%-32s %-10s %s%n", "ALERT", "STATE", "LABELS");

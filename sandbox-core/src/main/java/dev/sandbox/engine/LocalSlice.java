@@ -120,8 +120,10 @@ public final class LocalSlice {
             networkName(name),
             Labels.of(name, stack.hash(), version, "network"),
             persistent);
-    K3sContainer k3s = K3sNode.container(resolve(stack.k3s().image()));
-    layout.configure(k3s, "k3s", network, NODE_PORTS, null, null, Map.of());
+    K3sContainer k3s = K3sNode.container(resolve(stack.k3s().image()), stack.k3s().ingress());
+    List<Integer> nodePorts = new ArrayList<>(NODE_PORTS);
+    nodePorts.addAll(stack.k3s().publishedPorts());
+    layout.configure(k3s, "k3s", network, nodePorts, null, null, Map.of());
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = volumeName(name, service.id());
@@ -154,6 +156,15 @@ public final class LocalSlice {
     details.put(
         MonitoringPack.SERVICE,
         Map.of("url", "http://127.0.0.1:" + k3s.getMappedPort(MonitoringPack.NODE_PORT)));
+    if (!stack.k3s().publishedPorts().isEmpty()) {
+      Map<String, String> published = new LinkedHashMap<>();
+      stack
+          .k3s()
+          .publishedPorts()
+          .forEach(
+              port -> published.put(String.valueOf(port), "127.0.0.1:" + k3s.getMappedPort(port)));
+      details.put(dev.sandbox.inspect.Traffic.STATE_KEY, published);
+    }
     serviceContainers.forEach(
         (service, container) -> {
           containers.put(service.id(), container.getContainerId());

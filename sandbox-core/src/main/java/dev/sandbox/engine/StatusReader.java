@@ -53,6 +53,7 @@ public final class StatusReader {
     List<SandboxStatus.Workload> workloads = new ArrayList<>();
     List<SandboxStatus.Alert> alerts = new ArrayList<>();
     List<String> findings = new ArrayList<>();
+    List<SandboxStatus.Entrypoint> entrypoints = new ArrayList<>();
     String clusterError = null;
     boolean nodeRuns =
         components.stream().anyMatch(c -> c.name().equals("k3s") && c.state().equals("running"));
@@ -61,6 +62,7 @@ public final class StatusReader {
         workloads.addAll(Workloads.list(sandbox.client()));
         findings.addAll(Selectors.unmatched(sandbox.client()));
         findings.addAll(Drift.find(sandbox.client()));
+        entrypoints.addAll(sandbox.entrypoints());
         boolean monitored =
             sandbox
                     .client()
@@ -79,6 +81,7 @@ public final class StatusReader {
                 + "). Run `sandbox logs k3s`; `sandbox up` recreates a dead node keeping the data.";
       }
     }
-    return new SandboxStatus(name, components, workloads, alerts, clusterError, findings);
+    return new SandboxStatus(
+        name, components, workloads, alerts, clusterError, findings, entrypoints);
   }
 }

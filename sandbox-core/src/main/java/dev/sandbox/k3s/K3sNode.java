@@ -28,9 +28,18 @@ public final class K3sNode {
   /** The outcome of a command run in the node. */
   public record Exec(int exitCode, String stdout, String stderr) {}
 
-  /** Testcontainers' unmodified K3sContainer on the mapped image. */
-  public static K3sContainer container(String image) {
-    return new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
+  /**
+   * Testcontainers' K3sContainer on the mapped image. It starts k3s with {@code --disable=traefik};
+   * with {@code ingress} the command is k3s's own default instead, so its bundled Traefik runs
+   * (servicelb runs either way).
+   */
+  public static K3sContainer container(String image, boolean ingress) {
+    K3sContainer k3s =
+        new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
+    if (ingress) {
+      k3s.setCommand("server", "--tls-san=" + k3s.getHost());
+    }
+    return k3s;
   }
 
   /** The containerd label that records which local Docker image (by ID) an import came from. */

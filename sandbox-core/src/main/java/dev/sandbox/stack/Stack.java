@@ -135,7 +135,9 @@ public record Stack(
    */
   public Map<String, String> fingerprint() {
     Map<String, String> parts = new TreeMap<>();
-    parts.put("k3s", k3s.version());
+    parts.put(
+        "k3s",
+        k3s.version() + (k3s.ingress() ? "" : "|no-ingress") + "|" + k3s.loadBalancerPorts());
     StringBuilder wiring = new StringBuilder();
     services.forEach(
         (id, spec) -> {
@@ -198,10 +200,36 @@ public record Stack(
     return ShortHash.of(text);
   }
 
-  /** The cluster. {@code version} is a tag of the official {@code rancher/k3s} image. */
-  public record K3s(String version) {
+  /**
+   * The cluster.
+   *
+   * @param version a tag of the official {@code rancher/k3s} image
+   * @param ingress whether k3s's bundled ingress controller, Traefik, runs (k3s's default; {@code
+   *     false} starts k3s with {@code --disable=traefik})
+   * @param loadBalancerPorts ports of LoadBalancer Services published on 127.0.0.1 besides the
+   *     ingress controller's {@link #INGRESS_PORTS} (published when the node container is created)
+   */
+  public record K3s(String version, boolean ingress, List<Integer> loadBalancerPorts) {
+    /** The ports of Traefik's LoadBalancer Service: web and websecure. */
+    public static final List<Integer> INGRESS_PORTS = List.of(80, 443);
+
     public K3s {
       Objects.requireNonNull(version, "version");
+      loadBalancerPorts = List.copyOf(new java.util.TreeSet<>(loadBalancerPorts));
+    }
+
+    /** Version only, with k3s's defaults: Traefik on, no other port published. */
+    public K3s(String version) {
+      this(version, true, List.of());
+    }
+
+    /** Every node port published on 127.0.0.1 for LoadBalancer Services, sorted. */
+    public List<Integer> publishedPorts() {
+      java.util.TreeSet<Integer> all = new java.util.TreeSet<>(loadBalancerPorts);
+      if (ingress) {
+        all.addAll(INGRESS_PORTS);
+      }
+      return List.copyOf(all);
     }
 
     /** The official image this stack asks for, before the image map. */

@@ -147,11 +147,17 @@ public final class StackLoader {
           .error("'" + name + "' is not a valid name: " + SandboxName.rule() + ".");
     }
 
-    Map<String, YamlTree.Entry> k3s = top.get("k3s").mapping(List.of("version"));
+    Map<String, YamlTree.Entry> k3s =
+        top.get("k3s").mapping(List.of("version", "ingress", "load-balancer-ports"));
     String k3sVersion = k3s.get("version").nonBlank("a rancher/k3s image tag");
     if (!K3S_VERSION.matcher(k3sVersion).matches()) {
       throw k3s.get("version")
           .error("'" + k3sVersion + "' is not a rancher/k3s tag; expected the form v1.34.4-k3s1.");
+    }
+    boolean ingress = ingress(k3s.get("ingress"));
+    List<Integer> lbPorts = new ArrayList<>();
+    for (YamlTree.Entry port : k3s.get("load-balancer-ports").sequence("port numbers")) {
+      lbPorts.add(loadBalancerPort(port, lbPorts, ingress));
     }
 
     Stack.Manifests manifests = ManifestsSection.read(top.get("manifests"), baseDir);
@@ -187,7 +193,7 @@ public final class StackLoader {
         name,
         source,
         Stack.shortHash(hashInput),
-        new Stack.K3s(k3sVersion),
+        new Stack.K3s(k3sVersion, ingress, lbPorts),
         manifests,
         images,
         services,
@@ -195,6 +201,48 @@ public final class StackLoader {
         monitoring,
         ImageMap.of(imageMap),
         new Stack.Readiness(timeout));
+  }
+
+  /** {@code k3s.ingress}: {@code traefik} (k3s's bundled controller) or {@code none}. */
+  private static boolean ingress(YamlTree.Entry entry) {
+    String value = entry.nonBlank("traefik or none");
+    return switch (value) {
+      case "traefik" -> true;
+      case "none" -> false;
+      default ->
+          throw entry.error(
+              "'"
+                  + value
+                  + "' is not an ingress controller the sandbox runs; expected traefik (k3s's"
+                  + " bundled controller) or none.");
+    };
+  }
+
+  private static int loadBalancerPort(YamlTree.Entry entry, List<Integer> before, boolean ingress) {
+    String text = entry.nonBlank("a port number");
+    int port;
+    try {
+      port = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw entry.error(
+          "'"
+              + text
+              + "' is not a port number; expected the port of a LoadBalancer Service (1-65535).");
+    }
+    if (before.contains(port) || (ingress && Stack.K3s.INGRESS_PORTS.contains(port))) {
+      throw entry.error(
+          "port "
+              + port
+              + (before.contains(port)
+                  ? " is listed twice. Keep one."
+                  : " is the ingress controller's (Traefik serves 80 and 443); it is published"
+                      + " already. Remove it, or set k3s.ingress: none to give it to your own"
+                      + " LoadBalancer Service."));
+    }
+    return port;
   }
 
   /** Each registered service reads its own section; two of them may not share a Service name. */

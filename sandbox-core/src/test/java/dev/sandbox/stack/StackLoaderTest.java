@@ -210,7 +210,9 @@ class StackLoaderTest {
           failure("version: 1\nk3s:\n  version: v1.34.4-k3s1\n  flavour: vanilla\n");
 
       assertThat(e.getMessage())
-          .isEqualTo("sandbox.yaml:4:3: k3s.flavour: unknown key. Known keys here: version.");
+          .isEqualTo(
+              "sandbox.yaml:4:3: k3s.flavour: unknown key. Known keys here: version, ingress,"
+                  + " load-balancer-ports.");
     }
 
     @Test
@@ -250,6 +252,36 @@ class StackLoaderTest {
       assertThat(e.key()).isEqualTo("name");
       assertThat(e.problem())
           .startsWith("'Orders_Service' is not a valid name: use lower-case letters");
+    }
+
+    @Test
+    void ingress_and_load_balancer_ports_default_to_k3s_own_and_are_read() {
+      assertThat(StackLoader.embeddedDefault().k3s().ingress()).isTrue();
+      assertThat(StackLoader.embeddedDefault().k3s().publishedPorts()).containsExactly(80, 443);
+
+      Stack stack = parse("version: 1\nk3s: {ingress: none, load-balancer-ports: [8081, 80]}\n");
+
+      assertThat(stack.k3s().ingress()).isFalse();
+      assertThat(stack.k3s().publishedPorts()).containsExactly(80, 8081);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "k3s: {ingress: nginx}                   | 2:16 | k3s.ingress | is not an ingress controller the sandbox runs; expected traefik",
+          "k3s: {load-balancer-ports: [http]}      | 2:29 | k3s.load-balancer-ports[0] | is not a port number",
+          "k3s: {load-balancer-ports: [70000]}     | 2:29 | k3s.load-balancer-ports[0] | is not a port number",
+          "k3s: {load-balancer-ports: [8081, 8081]} | 2:35 | k3s.load-balancer-ports[1] | port 8081 is listed twice",
+          "k3s: {load-balancer-ports: [443]}       | 2:29 | k3s.load-balancer-ports[0] | port 443 is the ingress controller",
+        })
+    void bad_ingress_settings_are_named_where_they_are(
+        String line, String at, String key, String problem) {
+      StackFileException e = failure("version: 1\n" + line + "\n");
+
+      assertThat(e.line() + ":" + e.column()).isEqualTo(at);
+      assertThat(e.key()).isEqualTo(key);
+      assertThat(e.problem()).contains(problem);
     }
 
     @Test
@@ -461,6 +493,8 @@ class StackLoaderTest {
         delimiter = '|',
         value = {
           "k3s: {version: v1.33.1-k3s1}                      | k3s",
+          "k3s: {ingress: none}                              | k3s",
+          "k3s: {load-balancer-ports: [8081]}                | k3s",
           "services: {postgres: {database: billing}}         | postgres",
           "services: {postgres: {service-name: billing-db}}  | wiring",
           "manifests: {exclude-kinds: [Certificate]}          | manifests",
