@@ -70,6 +70,11 @@ for arg in "${args[@]}"; do
   repo="$(repository "$official")"
   if [[ "$arg" == *=* ]]; then effective="${arg#*=}"; else effective="${mapped[$repo]:-$official}"; fi
   local_tag="${kit[$repo]:-}"
+  if [[ -n "$local_tag" && "$effective" != "$local_tag" && "$effective" == "${mapped[$repo]:-}" ]]; then
+    # the generated map names an older build of the recipe (its tag's revision went up since)
+    say "info $effective is an older build of the recipe for $repo; using $local_tag"
+    effective="$local_tag"
+  fi
   if present "$effective"; then
     [[ -n "$local_tag" && "$effective" == "$local_tag" ]] && uses_kit=1
     say "present $official -> $effective"
@@ -119,6 +124,7 @@ if (( ${#missing[@]} )) && [[ -n "$probe" ]]; then
         official="${arg%%=*}"
         [[ "$(repository "$official")" == "$repo" ]] || continue
         if [[ "$arg" == *=* ]]; then effective="${arg#*=}"; else effective="${mapped[$repo]:-$official}"; fi
+        [[ "$effective" == "${mapped[$repo]:-}" ]] && effective="${kit[$repo]}"
         [[ "$effective" == "${kit[$repo]}" ]] && keep+=("$repo")
       done
     done

@@ -100,6 +100,12 @@ class BadInputCorpusIT {
             "bad-k3s-version",
             "sandbox.yaml:3:12: k3s.version: '1.34' is not a rancher/k3s tag; expected the form v1.34.4-k3s1."),
         files(
+            "k3s-ingress-unknown",
+            "sandbox.yaml:3:12: k3s.ingress: 'nginx' is not an ingress controller the sandbox runs; expected traefik"),
+        files(
+            "k3s-port-taken-by-ingress",
+            "sandbox.yaml:3:30: k3s.load-balancer-ports[1]: port 443 is the ingress controller's (Traefik serves 80 and 443)"),
+        files(
             "duplicate-key",
             "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one."),
         files(

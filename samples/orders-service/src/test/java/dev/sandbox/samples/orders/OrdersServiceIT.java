@@ -211,6 +211,39 @@ class OrdersServiceIT {
   }
 
   @Test
+  void the_public_api_answers_through_the_production_ingress(Sandbox sandbox) throws Exception {
+    // the Ingress from k8s/base, served by k3s's Traefik; the NetworkPolicy lets only it in
+    HttpClient viaIngress = sandbox.ingressClient();
+    URI orders = sandbox.ingressUrl("orders.example.com", "/orders");
+    HttpResponse<String> created =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofSeconds(1))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    viaIngress.send(
+                        HttpRequest.newBuilder(orders)
+                            .header("Content-Type", "application/json")
+                            .timeout(Duration.ofSeconds(10))
+                            .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                    "{\"item\":\"pen\",\"quantity\":1}"))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString()),
+                response -> response.statusCode() == 201);
+    assertThat(created.body()).contains("\"item\":\"pen\"");
+    // only /orders is published: the rest of the service (its /metrics) is not
+    HttpResponse<String> metrics =
+        viaIngress.send(
+            HttpRequest.newBuilder(sandbox.ingressUrl("orders.example.com", "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void only_pods_labelled_as_clients_reach_the_service(Sandbox sandbox) {
     KubernetesClient k8s = sandbox.client();
     await()
