@@ -292,13 +292,7 @@ public final class Sandbox implements AutoCloseable {
    * client using {@link #ingressProxy()}), which routes it by its host name like production's.
    */
   public java.net.URI ingressUrl(String host, String path) {
-    if (host == null || host.isBlank() || host.contains("/") || host.contains(":")) {
-      throw new IllegalArgumentException(
-          "host must be a host name of an Ingress or HTTPRoute rule, such as shop.example.com; was "
-              + host);
-    }
-    String p = path == null || path.isEmpty() ? "/" : path.startsWith("/") ? path : "/" + path;
-    return java.net.URI.create("http://" + host + p);
+    return dev.sandbox.inspect.Traffic.url(host, path);
   }
 
   /**

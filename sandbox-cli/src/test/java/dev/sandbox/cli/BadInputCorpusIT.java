@@ -104,7 +104,7 @@ class BadInputCorpusIT {
             "sandbox.yaml:3:12: k3s.ingress: 'nginx' is not an ingress controller the sandbox runs; expected traefik"),
         files(
             "k3s-port-taken-by-ingress",
-            "sandbox.yaml:3:30: k3s.load-balancer-ports[1]: port 443 is the ingress controller's (Traefik serves 80 and 443)"),
+            "sandbox.yaml:3:31: k3s.load-balancer-ports[1]: port 443 is the ingress controller's (Traefik serves 80 and 443)"),
         files(
             "duplicate-key",
             "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one."),

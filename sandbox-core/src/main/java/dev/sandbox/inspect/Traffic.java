@@ -69,6 +69,17 @@ public final class Traffic {
             address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
   }
 
+  /** Production's URL {@code http://host/path} for a rule of {@code host}. */
+  public static java.net.URI url(String host, String path) {
+    if (host == null || host.isBlank() || host.contains("/") || host.contains(":")) {
+      throw new IllegalArgumentException(
+          "host must be a host name of an Ingress or HTTPRoute rule, such as shop.example.com; was "
+              + host);
+    }
+    String p = path == null || path.isEmpty() ? "/" : path.startsWith("/") ? path : "/" + path;
+    return java.net.URI.create("http://" + host + p);
+  }
+
   /** The host address of the ingress controller's HTTP entry point (node port 80). */
   public InetSocketAddress ingress() {
     Service traefik =
