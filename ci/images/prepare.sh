@@ -135,7 +135,7 @@ fi
 if (( ${#missing[@]} )); then
   names=(); for repo in "${missing[@]}"; do names+=("${kit[$repo]}"); done
   estimate="a few minutes"
-  [[ " ${missing[*]} " == *" rancher/k3s "* ]] && estimate="about 15 to 18 minutes on 2 cores, mostly k3s from source; Go caches make later builds quick"
+  [[ " ${missing[*]} " == *" rancher/k3s "* ]] && estimate="about 18 to 20 minutes on 2 cores, mostly k3s from source; Go caches make later builds quick"
   if (( no_build )); then
     say "error Not in the local Docker engine, and no registry serves the official images: ${names[*]}. Run \`./sandbox up\` without --no-build to build them from $here ($estimate), or map the images to ones you have under image-map in ~/.sandbox/config.yaml."
     exit 3

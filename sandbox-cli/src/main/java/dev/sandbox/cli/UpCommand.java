@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
       "Starts k3s, PostgreSQL and RabbitMQ concurrently, wires them into the cluster, loads local images,",
       "applies the manifests and waits until every workload is ready.",
       "Run from a clone (./sandbox) on a machine where the stack's images are neither present nor",
-      "pullable, it first builds local stand-ins from ci/images (about 15 to 18 minutes the first time) and",
+      "pullable, it first builds local stand-ins from ci/images (about 18 to 20 minutes the first time) and",
       "maps the official images to them (~/.sandbox/local-images.yaml)."
     },
     footerHeading = "%nExamples:%n",
