@@ -93,6 +93,7 @@ public final class SandboxEngine {
       Stack stack,
       SandboxState state,
       boolean forceConflicts,
+      boolean everything,
       ProgressListener listener) {
     try (Sandbox sandbox = handle(state, false)) {
       Deployment.stack(
@@ -100,6 +101,7 @@ public final class SandboxEngine {
           imageMap(stack),
           config.offline(),
           forceConflicts,
+          everything,
           cluster(docker, stack, state, sandbox),
           Set.of(),
           listener);
@@ -122,9 +124,19 @@ public final class SandboxEngine {
    * against what {@code apply} applied (and reuses it) rather than re-applying.
    */
   public void apply(Stack stack, boolean forceConflicts, ProgressListener listener) {
+    apply(stack, forceConflicts, false, listener);
+  }
+
+  /**
+   * {@link #apply(Stack, boolean, ProgressListener)}; with {@code everything}, also the platform
+   * steps (wiring, policies, monitoring) whose inputs did not change since they last ran, which are
+   * otherwise skipped — to restore what was changed in the cluster by hand.
+   */
+  public void apply(
+      Stack stack, boolean forceConflicts, boolean everything, ProgressListener listener) {
     Preflight.check(stack);
     SandboxState state = runningState(stack.name());
-    deployInto(DockerEngine.client(), stack, state, forceConflicts, listener);
+    deployInto(DockerEngine.client(), stack, state, forceConflicts, everything, listener);
     Map<String, String> parts = UpPlan.parts(stack);
     boolean containersDiffer =
         Stack.changes(parts, state.stackParts()).stream().anyMatch(stack::needsNewContainers);

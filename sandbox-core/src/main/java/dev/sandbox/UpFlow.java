@@ -213,6 +213,7 @@ final class UpFlow {
           engine.imageMap(stack),
           config.offline(),
           options.forceConflicts(),
+          false,
           new Deployment.Cluster(docker, slice.nodeId(), slice.bindings(), sandbox.client()),
           preloaded.keySet(),
           listener);
@@ -242,7 +243,7 @@ final class UpFlow {
       Map<String, String> parts,
       UpOptions options,
       ProgressListener listener) {
-    engine.deployInto(docker, stack, state, options.forceConflicts(), listener);
+    engine.deployInto(docker, stack, state, options.forceConflicts(), false, listener);
     awaitPrometheusUrl(stack, state);
     SandboxState updated = state.withStack(stack, parts);
     store.write(updated);

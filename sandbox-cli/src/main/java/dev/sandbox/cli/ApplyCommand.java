@@ -21,13 +21,21 @@ final class ApplyCommand extends SandboxSubcommand {
   @Option(names = "--force-conflicts", description = "Take over fields other field managers own.")
   boolean forceConflicts;
 
+  @Option(
+      names = "--all",
+      description =
+          "Also re-apply the platform steps (wiring, policies, monitoring) whose inputs did not"
+              + " change since they last ran; they are skipped otherwise. Restores what was changed"
+              + " in the cluster by hand.")
+  boolean all;
+
   @Override
   public Integer call() {
     Environment env = environment();
     PrintWriter out = out();
     Stack stack = env.stack(global);
     try (Progress progress = new Progress(out, env.terminal(), global.quiet(), global.verbose())) {
-      env.engine().apply(stack, forceConflicts, progress);
+      env.engine().apply(stack, forceConflicts, all, progress);
     }
     if (!global.quiet()) {
       out.println("Applied to sandbox '" + stack.name() + "'.");

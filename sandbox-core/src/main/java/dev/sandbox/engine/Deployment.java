@@ -67,16 +67,25 @@ public final class Deployment {
   public record Cluster(
       DockerClient docker, String nodeId, List<ClusterBinding> bindings, KubernetesClient client) {}
 
-  /** Deploys the whole stack; {@code preloaded} images are not imported again. */
+  /**
+   * Deploys the whole stack; {@code preloaded} images are not imported again. Platform steps whose
+   * inputs are unchanged since they last ran in this cluster are skipped, unless {@code
+   * everything}.
+   */
   public static void stack(
       Stack stack,
       ImageMap images,
       boolean offline,
       boolean forceConflicts,
+      boolean everything,
       Cluster cluster,
       Set<String> preloaded,
       ProgressListener listener) {
-    run(STACK, context(stack, images, offline, forceConflicts, cluster, preloaded), listener);
+    run(
+        STACK,
+        context(stack, images, offline, forceConflicts, cluster, preloaded),
+        everything ? DeployMarks.none(cluster.client()) : DeployMarks.read(cluster.client()),
+        listener);
   }
 
   /**
@@ -125,34 +134,66 @@ public final class Deployment {
   }
 
   static void run(List<Step> steps, DeployContext context, ProgressListener listener) {
-    for (Step step : steps) {
-      if (!step.appliesTo(context)) {
-        continue;
-      }
-      String what = step.describe(context);
-      Instant begin = Instant.now();
-      if (what != null) {
-        listener.onEvent(ProgressListener.Event.started(step.name(), what));
-      }
-      try {
-        String result = step.run(context, listener);
-        if (what != null) {
+    run(steps, context, null, listener);
+  }
+
+  /**
+   * Runs the steps; with {@code marks}, a step whose {@link Step#fingerprint} equals the one it
+   * last deployed into this cluster is skipped ("unchanged").
+   */
+  static void run(
+      List<Step> steps, DeployContext context, DeployMarks marks, ProgressListener listener) {
+    try {
+      for (Step step : steps) {
+        if (!step.appliesTo(context)) {
+          continue;
+        }
+        String fingerprint = marks == null ? null : step.fingerprint(context);
+        if (fingerprint != null && marks.unchanged(step.name(), fingerprint)) {
           listener.onEvent(
               ProgressListener.Event.done(
-                  step.name(), result, Duration.between(begin, Instant.now())));
+                  step.name(), "unchanged since the last deploy", Duration.ZERO));
+          continue;
         }
-      } catch (SandboxException e) {
-        listener.onEvent(
-            ProgressListener.Event.failed(
-                step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
-        throw e;
-      } catch (RuntimeException e) {
-        listener.onEvent(
-            ProgressListener.Event.failed(
-                step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
-        throw new SandboxException(
-            "The " + step.name() + " step failed: " + SandboxException.describe(e), e);
+        if (fingerprint != null) {
+          marks.forget(step.name());
+        }
+        run(step, context, listener);
+        if (fingerprint != null) {
+          marks.remember(step.name(), fingerprint);
+        }
       }
+    } finally {
+      if (marks != null) {
+        marks.flush();
+      }
+    }
+  }
+
+  private static void run(Step step, DeployContext context, ProgressListener listener) {
+    String what = step.describe(context);
+    Instant begin = Instant.now();
+    if (what != null) {
+      listener.onEvent(ProgressListener.Event.started(step.name(), what));
+    }
+    try {
+      String result = step.run(context, listener);
+      if (what != null) {
+        listener.onEvent(
+            ProgressListener.Event.done(
+                step.name(), result, Duration.between(begin, Instant.now())));
+      }
+    } catch (SandboxException e) {
+      listener.onEvent(
+          ProgressListener.Event.failed(
+              step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
+      throw e;
+    } catch (RuntimeException e) {
+      listener.onEvent(
+          ProgressListener.Event.failed(
+              step.name(), SandboxException.describe(e), Duration.between(begin, Instant.now())));
+      throw new SandboxException(
+          "The " + step.name() + " step failed: " + SandboxException.describe(e), e);
     }
   }
 }

@@ -22,6 +22,12 @@ final class InstallMonitoring extends Step {
   }
 
   @Override
+  String fingerprint(DeployContext context) {
+    return DeployMarks.fingerprint(
+        "monitoring", context.monitoring.stream().map(m -> m.resource()).toList());
+  }
+
+  @Override
   String run(DeployContext context, ProgressListener listener) {
     Apply.apply(
         context.client,

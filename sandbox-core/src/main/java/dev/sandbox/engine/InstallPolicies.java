@@ -35,6 +35,17 @@ final class InstallPolicies extends Step {
   }
 
   @Override
+  String fingerprint(DeployContext context) {
+    Set<String> namespaces = WireServices.Namespaces.of(context.manifests);
+    List<Object> packs = new java.util.ArrayList<>();
+    for (Manifest pack : PolicyPacks.manifests(context.stack, namespaces, context.loader)) {
+      packs.add(pack.resource());
+    }
+    return DeployMarks.fingerprint(
+        "policies", context.stack.policies(), new java.util.TreeSet<>(namespaces), packs);
+  }
+
+  @Override
   String run(DeployContext context, ProgressListener listener) {
     Stack stack = context.stack;
     Set<String> namespaces = WireServices.Namespaces.of(context.manifests);

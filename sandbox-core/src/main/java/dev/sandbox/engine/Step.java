@@ -34,6 +34,15 @@ abstract class Step {
     return null;
   }
 
+  /**
+   * A fingerprint of everything this step would apply, when the step may be skipped because the
+   * cluster already holds exactly that ({@link DeployMarks}); null (the default): it always runs.
+   * Steps that wait for something in the cluster, or whose objects users change, return null.
+   */
+  String fingerprint(DeployContext context) {
+    return null;
+  }
+
   /** Does the work and returns its one-line result. */
   abstract String run(DeployContext context, ProgressListener listener);
 }

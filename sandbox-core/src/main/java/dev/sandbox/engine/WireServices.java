@@ -24,6 +24,14 @@ final class WireServices extends Step {
   }
 
   @Override
+  String fingerprint(DeployContext context) {
+    java.util.Map<String, java.util.TreeSet<String>> unwired = new java.util.TreeMap<>();
+    context.unwired.forEach((ns, names) -> unwired.put(ns, new java.util.TreeSet<>(names)));
+    return DeployMarks.fingerprint(
+        "wiring", new java.util.TreeSet<>(namespaces(context)), context.bindings, unwired);
+  }
+
+  @Override
   String run(DeployContext context, ProgressListener listener) {
     Collection<String> namespaces = namespaces(context);
     Wiring.apply(context.client, namespaces, context.bindings, context.unwired);
