@@ -21,7 +21,7 @@ import java.util.Set;
  * Internal.
  *
  * <pre>
- * stack:     read → stand-ins → load images → wire → policies → monitoring → hooks → apply → prune → offline images → await → selectors
+ * stack:     read → stand-ins → load images → wire → policies → monitoring → add-on APIs → hooks → apply → prune → offline images → await → selectors
  * namespace:        stand-ins → load images → wire →                          apply → offline images → await → selectors
  * </pre>
  */
@@ -36,6 +36,7 @@ public final class Deployment {
           new WireServices(),
           new InstallPolicies(),
           new InstallMonitoring(),
+          new AwaitAddOnApis(),
           new ReleaseHooks(),
           new ApplyManifests(),
           new PruneReleases(),
