@@ -136,6 +136,16 @@ func (c *ctl) reconcile() {
 	for _, s := range others {
 		c.setStatus(s, nil)
 	}
+	// forget conflicts of Services that are gone or no longer LoadBalancers
+	current := map[string]bool{}
+	for _, s := range lbs {
+		current[key(s)] = true
+	}
+	for k := range c.pending {
+		if !current[k] {
+			delete(c.pending, k)
+		}
+	}
 }
 
 func (c *ctl) setStatus(s *corev1.Service, ingress []corev1.LoadBalancerIngress) {
@@ -149,7 +159,8 @@ func (c *ctl) setStatus(s *corev1.Service, ingress []corev1.LoadBalancerIngress)
 	defer cancel()
 	if _, err := c.cs.CoreV1().Services(s.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
 		log.Printf("servicelb: updating the status of %s: %v", key(s), err)
-		c.trigger()
+		// try again soon, not at once: a persistent error must not spin against the API server
+		time.AfterFunc(2*time.Second, c.trigger)
 		return
 	}
 	if len(ingress) > 0 {

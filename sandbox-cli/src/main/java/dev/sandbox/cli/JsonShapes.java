@@ -61,6 +61,7 @@ final class JsonShapes {
                   entry.put("name", e.name());
                   entry.put("route", e.route());
                   entry.put("reach", e.reach());
+                  entry.put("address", e.address());
                   return entry;
                 })
             .toList());

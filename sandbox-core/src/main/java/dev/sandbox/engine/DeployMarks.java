@@ -29,6 +29,21 @@ final class DeployMarks {
           .copy()
           .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
+  /** When this build of the engine was made (version.properties), or {@code dev}. */
+  private static final String BUILD = build();
+
+  private static String build() {
+    try (var in = SandboxEngine.class.getResourceAsStream("version.properties")) {
+      java.util.Properties properties = new java.util.Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("build", "dev");
+    } catch (java.io.IOException e) {
+      return "dev";
+    }
+  }
+
   private final KubernetesClient client;
   private final Map<String, String> marks;
   private boolean dirty;
@@ -64,7 +79,8 @@ final class DeployMarks {
   static String fingerprint(Object... inputs) {
     try {
       String text = CANONICAL.writeValueAsString(java.util.List.of(inputs));
-      return Stack.shortHash(SandboxEngine.VERSION + "|" + text);
+      // a new build of the same version may deploy differently: its marks do not count
+      return Stack.shortHash(SandboxEngine.VERSION + "|" + BUILD + "|" + text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot fingerprint " + java.util.List.of(inputs), e);
     }
@@ -92,6 +108,22 @@ final class DeployMarks {
     if (dirty) {
       write();
     }
+  }
+
+  /**
+   * The UID of each namespace (or {@code absent}): part of the fingerprint of a step that puts
+   * objects into them, so a namespace deleted and recreated by hand counts as a change.
+   */
+  static Map<String, String> uids(
+      KubernetesClient client, java.util.Collection<String> namespaces) {
+    Map<String, String> uids = new java.util.TreeMap<>();
+    namespaces.forEach(ns -> uids.put(ns, "absent"));
+    for (var ns : client.namespaces().list().getItems()) {
+      if (uids.containsKey(ns.getMetadata().getName())) {
+        uids.put(ns.getMetadata().getName(), ns.getMetadata().getUid());
+      }
+    }
+    return uids;
   }
 
   private void write() {

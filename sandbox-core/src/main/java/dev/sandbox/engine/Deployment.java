@@ -140,44 +140,58 @@ public final class Deployment {
 
   /**
    * Runs the steps; with {@code marks}, a step whose {@link Step#fingerprint} equals the one it
-   * last deployed into this cluster is skipped ("unchanged").
+   * last deployed into this cluster is skipped ("unchanged"). A step's mark is taken away before it
+   * runs, and the marks of the steps that ran are recorded only when the whole deployment
+   * succeeded, fingerprinted after it (so namespaces it created count), in one write.
    */
   static void run(
       List<Step> steps, DeployContext context, DeployMarks marks, ProgressListener listener) {
-    try {
-      for (Step step : steps) {
-        if (!step.appliesTo(context)) {
-          continue;
+    List<Step> ran = new ArrayList<>();
+    for (Step step : steps) {
+      if (!step.appliesTo(context)) {
+        if (marks != null) {
+          marks.forget(step.name()); // turned off: its objects may be gone when it is back
         }
-        String fingerprint = marks == null ? null : step.fingerprint(context);
-        if (fingerprint != null && marks.unchanged(step.name(), fingerprint)) {
-          listener.onEvent(
-              ProgressListener.Event.done(
-                  step.name(), "unchanged since the last deploy", Duration.ZERO));
-          continue;
-        }
-        if (fingerprint != null) {
-          marks.forget(step.name());
-        }
-        run(step, context, listener);
-        if (fingerprint != null) {
-          marks.remember(step.name(), fingerprint);
-        }
+        continue;
       }
-    } finally {
-      if (marks != null) {
+      String fingerprint = marks == null ? null : step.fingerprint(context);
+      if (fingerprint != null && marks.unchanged(step.name(), fingerprint)) {
+        listener.onEvent(
+            ProgressListener.Event.done(
+                step.name(), "unchanged since the last deploy", Duration.ZERO));
+        continue;
+      }
+      run(step, context, listener, fingerprint == null ? null : marks);
+      if (fingerprint != null) {
+        ran.add(step);
+      }
+    }
+    if (marks != null && !ran.isEmpty()) {
+      try {
+        for (Step step : ran) {
+          marks.remember(step.name(), step.fingerprint(context));
+        }
         marks.flush();
+      } catch (RuntimeException e) {
+        // the deployment succeeded; without marks the next apply runs these steps again
+        listener.onEvent(
+            ProgressListener.Event.info(
+                "deploy", "could not record what was deployed: " + SandboxException.describe(e)));
       }
     }
   }
 
-  private static void run(Step step, DeployContext context, ProgressListener listener) {
+  private static void run(
+      Step step, DeployContext context, ProgressListener listener, DeployMarks forget) {
     String what = step.describe(context);
     Instant begin = Instant.now();
     if (what != null) {
       listener.onEvent(ProgressListener.Event.started(step.name(), what));
     }
     try {
+      if (forget != null) {
+        forget.forget(step.name());
+      }
       String result = step.run(context, listener);
       if (what != null) {
         listener.onEvent(

@@ -42,7 +42,7 @@ final class InstallPolicies extends Step {
       packs.add(pack.resource());
     }
     return DeployMarks.fingerprint(
-        "policies", context.stack.policies(), new java.util.TreeSet<>(namespaces), packs);
+        "policies", context.stack.policies(), DeployMarks.uids(context.client, namespaces), packs);
   }
 
   @Override

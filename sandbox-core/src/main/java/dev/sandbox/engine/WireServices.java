@@ -28,7 +28,7 @@ final class WireServices extends Step {
     java.util.Map<String, java.util.TreeSet<String>> unwired = new java.util.TreeMap<>();
     context.unwired.forEach((ns, names) -> unwired.put(ns, new java.util.TreeSet<>(names)));
     return DeployMarks.fingerprint(
-        "wiring", new java.util.TreeSet<>(namespaces(context)), context.bindings, unwired);
+        "wiring", DeployMarks.uids(context.client, namespaces(context)), context.bindings, unwired);
   }
 
   @Override

@@ -30,6 +30,12 @@ public final class Traffic {
    */
   public static final String STATE_KEY = "load-balancer";
 
+  /** The controller name of Traefik's IngressClass. */
+  static final String TRAEFIK_CONTROLLER = "traefik.io/ingress-controller";
+
+  private static final String NO_CONTROLLER =
+      "not reachable from the host: no ingress controller runs (k3s.ingress: none)";
+
   /** The ingress controller's Service (k3s's bundled Traefik). */
   public static final String INGRESS_NAMESPACE = "kube-system";
 
@@ -114,9 +120,9 @@ public final class Traffic {
               + ", not LoadBalancer: it has no address on the host. Use"
               + " sandbox.serviceUrl(...) or `sandbox port-forward` for it.");
     }
-    if (service.getSpec().getPorts().stream().noneMatch(p -> p.getPort() == port)) {
+    if (service.getSpec().getPorts().stream().noneMatch(p -> p.getPort() == port && isTcp(p))) {
       throw new SandboxException(
-          what + " has no port " + port + "; its ports are " + portsOf(service) + ".");
+          what + " has no TCP port " + port + "; its ports are " + portsOf(service) + ".");
     }
     Optional<InetSocketAddress> host = published(port);
     if (host.isEmpty()) {
@@ -138,11 +144,41 @@ public final class Traffic {
   /** The ingress rules and LoadBalancer Services of the cluster, with how the host reaches them. */
   public List<SandboxStatus.Entrypoint> entrypoints() {
     List<SandboxStatus.Entrypoint> result = new ArrayList<>();
-    Optional<InetSocketAddress> web = published(80);
+    boolean traefik =
+        client.services().inNamespace(INGRESS_NAMESPACE).withName(INGRESS_SERVICE).get() != null;
+    Optional<InetSocketAddress> web = traefik ? published(80) : Optional.empty();
+    java.util.Set<String> traefikClasses = new java.util.HashSet<>();
+    String defaultClass = null;
+    for (var ingressClass : client.network().v1().ingressClasses().list().getItems()) {
+      if (TRAEFIK_CONTROLLER.equals(ingressClass.getSpec().getController())) {
+        traefikClasses.add(ingressClass.getMetadata().getName());
+        var annotations = ingressClass.getMetadata().getAnnotations();
+        if (annotations != null
+            && "true".equals(annotations.get("ingressclass.kubernetes.io/is-default-class"))) {
+          defaultClass = ingressClass.getMetadata().getName();
+        }
+      }
+    }
     for (Ingress ingress : client.network().v1().ingresses().inAnyNamespace().list().getItems()) {
       if (ingress.getSpec().getRules() == null) {
         continue;
       }
+      String className = ingress.getSpec().getIngressClassName();
+      if (className == null && ingress.getMetadata().getAnnotations() != null) {
+        className = ingress.getMetadata().getAnnotations().get("kubernetes.io/ingress.class");
+      }
+      Optional<InetSocketAddress> served =
+          (className == null ? defaultClass != null : traefikClasses.contains(className))
+              ? web
+              : Optional.empty();
+      String notServed =
+          !traefik
+              ? "not reachable from the host: no ingress controller runs (k3s.ingress: none)"
+              : "not served: ingress class "
+                  + className
+                  + " has no controller in the sandbox (Traefik serves class "
+                  + String.join(", ", traefikClasses)
+                  + ")";
       for (IngressRule rule : ingress.getSpec().getRules()) {
         List<String> paths =
             rule.getHttp() == null
@@ -152,7 +188,8 @@ public final class Traffic {
                     .map(p -> p == null ? "/" : p)
                     .toList();
         for (String path : paths) {
-          result.add(route("Ingress", ingress.getMetadata(), rule.getHost(), path, web));
+          result.add(
+              route("Ingress", ingress.getMetadata(), rule.getHost(), path, served, notServed));
         }
       }
     }
@@ -163,10 +200,11 @@ public final class Traffic {
               ? names
               : List.of();
       if (hostnames.isEmpty()) {
-        result.add(route("HTTPRoute", route.getMetadata(), null, "/", web));
+        result.add(route("HTTPRoute", route.getMetadata(), null, "/", web, NO_CONTROLLER));
       }
       for (Object host : hostnames) {
-        result.add(route("HTTPRoute", route.getMetadata(), String.valueOf(host), "/", web));
+        result.add(
+            route("HTTPRoute", route.getMetadata(), String.valueOf(host), "/", web, NO_CONTROLLER));
       }
     }
     for (Service service : client.services().inAnyNamespace().list().getItems()) {
@@ -175,10 +213,14 @@ public final class Traffic {
       }
       String what = service.getMetadata().getNamespace() + "/" + service.getMetadata().getName();
       for (ServicePort port : service.getSpec().getPorts()) {
-        Optional<InetSocketAddress> host = published(port.getPort());
+        // the node publishes TCP ports only
+        Optional<InetSocketAddress> host =
+            isTcp(port) ? published(port.getPort()) : Optional.empty();
         String reach;
         String address = null;
-        if (host.isEmpty()) {
+        if (!isTcp(port)) {
+          reach = "not reachable from the host: only TCP ports are published";
+        } else if (host.isEmpty()) {
           reach = notPublished("Service " + what, port.getPort());
         } else if (!assigned(service)) {
           reach =
@@ -215,7 +257,8 @@ public final class Traffic {
       io.fabric8.kubernetes.api.model.ObjectMeta meta,
       String host,
       String path,
-      Optional<InetSocketAddress> web) {
+      Optional<InetSocketAddress> web,
+      String notServed) {
     String reach =
         web.map(
                 w ->
@@ -224,7 +267,7 @@ public final class Traffic {
                         + "http://"
                         + address(w)
                         + path)
-            .orElse("not reachable from the host: no ingress controller (k3s.ingress: none)");
+            .orElse(notServed);
     return new SandboxStatus.Entrypoint(
         kind,
         meta.getNamespace(),
@@ -232,6 +275,10 @@ public final class Traffic {
         (host == null ? "*" : host) + path,
         reach,
         web.map(Traffic::address).orElse(null));
+  }
+
+  private static boolean isTcp(ServicePort port) {
+    return port.getProtocol() == null || "TCP".equals(port.getProtocol());
   }
 
   private static boolean assigned(Service service) {
