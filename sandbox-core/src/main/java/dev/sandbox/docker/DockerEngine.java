@@ -128,6 +128,11 @@ public final class DockerEngine {
         .exec();
   }
 
+  /** Networks carrying the sandbox's name label. */
+  public static List<Network> networks(DockerClient client, String name) {
+    return client.listNetworksCmd().withFilter("label", List.of(Labels.selector(name))).exec();
+  }
+
   /** Names of the volumes carrying the sandbox's name label. */
   public static List<String> volumes(DockerClient client, String name) {
     var volumes =
@@ -157,15 +162,20 @@ public final class DockerEngine {
         removed.add("container " + String.join(",", container.getNames()));
       } catch (NotFoundException e) {
         logger.debug("container {} already gone", container.getId());
+      } catch (com.github.dockerjava.api.exception.ConflictException e) {
+        // another clean-up (Ctrl-C's and the failed start's) is removing it right now
+        logger.debug("container {} is being removed already", container.getId());
       }
     }
-    for (Network network :
-        client.listNetworksCmd().withFilter("label", List.of(Labels.selector(name))).exec()) {
+    for (Network network : networks(client, name)) {
       try {
         client.removeNetworkCmd(network.getId()).exec();
         removed.add("network " + network.getName());
       } catch (NotFoundException e) {
         logger.debug("network {} already gone", network.getId());
+      } catch (com.github.dockerjava.api.exception.ConflictException e) {
+        // still has endpoints: a container being removed concurrently; the next sweep takes it
+        logger.debug("network {} still in use", network.getId());
       }
     }
     if (!keepData) {

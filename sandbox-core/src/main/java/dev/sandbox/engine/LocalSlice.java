@@ -279,7 +279,7 @@ public final class LocalSlice {
    * Removes what this start made: its containers and network and the data volumes it created; true
    * when volumes of earlier runs (holding data) were kept.
    */
-  public boolean abandon() {
+  public synchronized boolean abandon() {
     String name = stack.name();
     DockerEngine.removeAll(docker, name, true);
     boolean kept = false;
@@ -304,8 +304,15 @@ public final class LocalSlice {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    boolean kept = abandon();
-    Instant until = Instant.now().plus(Duration.ofSeconds(3));
+    boolean kept = false;
+    try {
+      kept = abandon();
+    } catch (RuntimeException e) {
+      // the engine refused one removal (busy): the sweep below tries again
+    }
+    // sweep for a create the engine was still processing, and for what a refused removal left
+    Instant until = Instant.now().plus(Duration.ofSeconds(10));
+    Instant quiet = Instant.now().plus(Duration.ofSeconds(3));
     while (Instant.now().isBefore(until)) {
       try {
         Thread.sleep(500);
@@ -313,8 +320,15 @@ public final class LocalSlice {
         Thread.currentThread().interrupt();
         break;
       }
-      if (!DockerEngine.containers(docker, stack.name()).isEmpty()) {
-        kept = abandon();
+      try {
+        if (!DockerEngine.containers(docker, stack.name()).isEmpty()
+            || !DockerEngine.networks(docker, stack.name()).isEmpty()) {
+          kept = abandon();
+        } else if (Instant.now().isAfter(quiet)) {
+          break;
+        }
+      } catch (RuntimeException e) {
+        // try again on the next round
       }
     }
     return kept;
