@@ -104,6 +104,17 @@ class FaultsIT {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** What each child printed, for failure messages. */
+  private final Map<Process, Path> logs = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private String output(Process process) {
+    try {
+      return Files.readString(logs.get(process));
+    } catch (IOException e) {
+      return "(its output cannot be read: " + e + ")";
+    }
+  }
+
   /** `sandbox ARGS` in a JVM of its own, as a second terminal (or a killed one) would run it. */
   private Process child(Map<String, String> extraEnv, String... args) throws IOException {
     List<String> command = new ArrayList<>();
@@ -121,8 +132,11 @@ class FaultsIT {
     builder.environment().putAll(env());
     builder.environment().put("TESTCONTAINERS_REUSE_ENABLE", "true");
     builder.environment().putAll(extraEnv);
-    builder.redirectOutput(Files.createTempFile(dir, "child", ".log").toFile());
-    return builder.start();
+    Path log = Files.createTempFile(dir, "child", ".log");
+    builder.redirectOutput(log.toFile());
+    Process process = builder.start();
+    logs.put(process, log);
+    return process;
   }
 
   private List<Container> containers(String name) {
@@ -196,7 +210,11 @@ class FaultsIT {
     new ProcessBuilder("kill", "-INT", Long.toString(up.pid())).start().waitFor();
 
     assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up ends within 60 s of Ctrl-C").isTrue();
-    assertNothingLeft("it-fault-int");
+    try {
+      assertNothingLeft("it-fault-int");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nThe interrupted up printed:\n" + output(up), e);
+    }
     assertThat(dir.resolve("state/it-fault-int/state.json")).doesNotExist();
   }
 
