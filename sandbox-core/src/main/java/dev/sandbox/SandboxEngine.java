@@ -263,6 +263,25 @@ public final class SandboxEngine {
     return removed;
   }
 
+  /**
+   * Sandboxes on this Docker engine that nobody can reach any more: the state folder root they were
+   * started with is gone (a deleted temp folder, a killed CI job's workspace). Sandboxes of a root
+   * that exists are never listed, whoever owns them.
+   */
+  public List<OrphanedSandbox> orphans() {
+    return dev.sandbox.docker.Orphans.find(DockerEngine.client());
+  }
+
+  /**
+   * Removes an orphan's containers and — when no other sandbox of its name remains — its network
+   * and, unless {@code keepData}, its data volumes.
+   *
+   * @return what was removed
+   */
+  public List<String> removeOrphan(OrphanedSandbox orphan, boolean keepData) {
+    return dev.sandbox.docker.Orphans.remove(DockerEngine.client(), orphan, keepData);
+  }
+
   /** Creates a sandbox that removes itself when the handle closes (tests, CI). */
   public Sandbox upEphemeral(Stack stack, ProgressListener listener) {
     Sandbox sandbox = up(stack, UpOptions.defaults().withReuse(false), listener);

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       CanICommand.class,
       ExecCommand.class,
       DoctorCommand.class,
+      GcCommand.class,
       VersionCommand.class,
       picocli.AutoComplete.GenerateCompletion.class
     },

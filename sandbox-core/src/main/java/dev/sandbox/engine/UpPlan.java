@@ -133,7 +133,9 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
               + reason
               + " (this command uses "
               + stateRoot
-              + "). Use that SANDBOX_HOME to reach it, or choose another name with --name.");
+              + "). Use that SANDBOX_HOME to reach it (if that folder is gone, as a killed test"
+              + " run leaves it, `sandbox gc` removes what it left), or choose another name with"
+              + " --name.");
     }
     return new SandboxException(
         "A sandbox named '"
