@@ -138,10 +138,18 @@ final class UpFlow {
     Thread onInterrupt =
         new Thread(
             () -> {
-              listener.onEvent(
-                  ProgressListener.Event.info(
-                      name, "interrupted — removing what this start created"));
-              store.remove(name, slice.interrupt());
+              // the clean-up never depends on the front end: a listener that fails (its output
+              // closed under Ctrl-C) is ignored
+              java.util.function.Consumer<String> tell =
+                  message -> {
+                    try {
+                      listener.onEvent(ProgressListener.Event.info(name, message));
+                    } catch (RuntimeException ignored) {
+                      // nothing to tell it with
+                    }
+                  };
+              tell.accept("interrupted — removing what this start created");
+              store.remove(name, slice.interrupt(tell));
             },
             "sandbox-interrupted-up");
     Runtime.getRuntime().addShutdownHook(onInterrupt);

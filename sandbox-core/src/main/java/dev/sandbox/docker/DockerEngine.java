@@ -100,7 +100,7 @@ public final class DockerEngine {
         cause);
   }
 
-  static String rootMessage(Throwable error) {
+  public static String rootMessage(Throwable error) {
     Throwable root = SandboxException.rootCause(error);
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }

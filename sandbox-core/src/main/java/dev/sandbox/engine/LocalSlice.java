@@ -294,25 +294,25 @@ public final class LocalSlice {
   }
 
   /**
-   * For Ctrl-C: stops the container starts in flight (so nothing is created after the clean-up),
-   * abandons the start, and sweeps once more for a create the engine was still processing.
+   * For Ctrl-C: stops the container starts in flight, removes what exists at once (a removed
+   * container also ends a start waiting on it), waits for the starts to end, then sweeps until
+   * nothing of the sandbox has shown up for a few seconds: a create the engine was still processing
+   * when the first removal ran is caught by the sweep.
+   *
+   * @param problems told of each removal that failed, for the front end to show
+   * @return true when volumes of earlier runs (holding data) were kept
    */
-  public boolean interrupt() {
+  public boolean interrupt(java.util.function.Consumer<String> problems) {
     pool.shutdownNow();
+    boolean kept = abandonReporting(problems);
     try {
       pool.awaitTermination(INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    boolean kept = false;
-    try {
-      kept = abandon();
-    } catch (RuntimeException e) {
-      // the engine refused one removal (busy): the sweep below tries again
-    }
-    // sweep for a create the engine was still processing, and for what a refused removal left
-    Instant until = Instant.now().plus(Duration.ofSeconds(10));
-    Instant quiet = Instant.now().plus(Duration.ofSeconds(3));
+    kept |= abandonReporting(problems);
+    Instant until = Instant.now().plus(Duration.ofSeconds(15));
+    Instant quiet = Instant.now().plus(Duration.ofSeconds(4));
     while (Instant.now().isBefore(until)) {
       try {
         Thread.sleep(500);
@@ -323,15 +323,26 @@ public final class LocalSlice {
       try {
         if (!DockerEngine.containers(docker, stack.name()).isEmpty()
             || !DockerEngine.networks(docker, stack.name()).isEmpty()) {
-          kept = abandon();
+          kept |= abandonReporting(problems);
+          quiet = Instant.now().plus(Duration.ofSeconds(2));
         } else if (Instant.now().isAfter(quiet)) {
           break;
         }
       } catch (RuntimeException e) {
-        // try again on the next round
+        problems.accept("listing what is left failed: " + DockerEngine.rootMessage(e));
       }
     }
     return kept;
+  }
+
+  private boolean abandonReporting(java.util.function.Consumer<String> problems) {
+    try {
+      return abandon();
+    } catch (RuntimeException e) {
+      // the engine refused one removal (busy): the sweep tries again
+      problems.accept("a removal failed, retrying: " + DockerEngine.rootMessage(e));
+      return false;
+    }
   }
 
   /**
