@@ -246,6 +246,7 @@ public final class SandboxEngine {
             name,
             DOWN_WAIT,
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      refuseForeign(name);
       return removeLocked(name, keepData, listener);
     }
   }
@@ -280,6 +281,35 @@ public final class SandboxEngine {
    */
   public List<String> removeOrphan(OrphanedSandbox orphan, boolean keepData) {
     return dev.sandbox.docker.Orphans.remove(DockerEngine.client(), orphan, keepData);
+  }
+
+  /**
+   * {@code down} removes only a sandbox this state folder root started (or one whose containers
+   * carry no root, from before roots were recorded): a sandbox of the same name started from
+   * another SANDBOX_HOME, with its data, belongs to whoever uses that folder.
+   */
+  private void refuseForeign(String name) {
+    String root = store.root().toString();
+    Optional<String> foreign =
+        DockerEngine.containers(DockerEngine.client(), name).stream()
+            .map(c -> c.getLabels().get(dev.sandbox.docker.Labels.STATE_ROOT))
+            .filter(other -> other != null && !other.equals(root))
+            .findFirst();
+    if (foreign.isPresent()) {
+      boolean gone = !Files.isDirectory(Path.of(foreign.get()));
+      throw new SandboxException(
+          "The sandbox named '"
+              + name
+              + "' on this Docker engine was started with the state folder "
+              + foreign.get()
+              + ", not with this one ("
+              + root
+              + "), so this command does not remove it. "
+              + (gone
+                  ? "That folder is gone: `sandbox gc` removes what it left (`--volumes` its data"
+                      + " too)."
+                  : "Run `SANDBOX_HOME=" + foreign.get() + " sandbox down --name " + name + "`."));
+    }
   }
 
   /** Creates a sandbox that removes itself when the handle closes (tests, CI). */

@@ -27,7 +27,7 @@ import org.testcontainers.DockerClientFactory;
  * root exists is not touched, even with the same name pattern; data volumes stay unless asked. The
  * containers are created, never started: {@code gc} judges labels, not processes.
  */
-@DisplayName("gc removes the sandboxes nobody can reach any more, and only those")
+@DisplayName("gc removes the sandboxes nobody can reach any more, down only its own")
 class GcIT {
 
   /** A small image every CI run builds (Testcontainers' check image, through the image map). */
@@ -142,6 +142,27 @@ class GcIT {
     assertThat(volumeExists(this.living)).isTrue();
 
     assertThat(run("gc", "--dry-run").out()).doesNotContain(orphan, this.living);
+  }
+
+  @Test
+  @DisplayName("down leaves a sandbox of another state folder alone, naming that folder")
+  void down_refuses_another_roots_sandbox() throws Exception {
+    Path other = Files.createDirectories(dir.resolve("other-home"));
+    sandbox(living, other);
+    sandbox(orphan, dir.resolve("deleted-root"));
+
+    Run down = run("down", "--name", living);
+    assertThat(down.code()).as(down.out() + down.err()).isEqualTo(1);
+    assertThat(down.err())
+        .contains("started with the state folder " + other)
+        .contains("SANDBOX_HOME=" + other + " sandbox down --name " + living);
+    assertThat(containers(living)).hasSize(1);
+    assertThat(volumeExists(living)).as("its data is not touched").isTrue();
+
+    Run gone = run("down", "--name", orphan);
+    assertThat(gone.code()).isEqualTo(1);
+    assertThat(gone.err()).contains("That folder is gone: `sandbox gc` removes what it left");
+    assertThat(containers(orphan)).hasSize(1);
   }
 
   @Test
