@@ -8,6 +8,8 @@
 #   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image)
 #   (f) `sandbox apply` after one changed app image (rebuilt under the same tag), and the import
 #       time of that image alone, so (f) - import is what apply adds
+#   (h) cold `sandbox up` of the default stack after a `down` of it (the morning after): the node's
+#       image store was kept, so no image is imported again
 #   (g) the peer baseline: Testcontainers' K3s, PostgreSQL and RabbitMQ modules started together in
 #       one JVM and waited to CoreDNS available (bench/PeerBaseline.java), no wiring/policies/
 #       monitoring; (b)/(g) is what the sandbox costs over doing it by hand
@@ -30,7 +32,7 @@ official() { tr ',' '\n' <<<"$official_images" | tr -d ' ' | grep "^$1:" | head 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-a=(); a2=(); b=(); c=(); d=(); e=(); f=(); fi_=(); g=()
+a=(); a2=(); b=(); c=(); d=(); e=(); f=(); fi_=(); g=(); h=()
 # the app stack of (e) and (f): the default stack plus one Deployment of a local image, shaped to
 # pass the default policies (restricted Pod Security, guardrails)
 app="$(mktemp -d)"; trap 'rm -rf "$app"; docker rmi -f bench-app:1 >/dev/null 2>&1 || true' EXIT
@@ -91,7 +93,8 @@ for i in $(seq 1 "$runs"); do
   a2+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
   docker rm -f -v "$cid" >/dev/null
 
-  # (b) cold up of the default stack
+  # (b) cold up of the default stack: no image store kept from an earlier node
+  ./sandbox down --name "$name" --purge -q >/dev/null 2>&1 || true
   t0=$(now)
   ./sandbox up --name "$name" -q >/dev/null
   b+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
@@ -109,6 +112,12 @@ for i in $(seq 1 "$runs"); do
   d+=("$mem")
   ./sandbox down --name "$name" -q >/dev/null
 
+  # (h) cold up after that down: the node's image store is kept
+  t0=$(now)
+  ./sandbox up --name "$name" -q >/dev/null
+  h+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  ./sandbox down --name "$name" --purge -q >/dev/null
+
   # (e), (f): the inner loop on a stack with an app
   (cd "$app" && "$repo/sandbox" up -q >/dev/null)
   sed -i "s/round: \".*\"/round: \"$i\"/" "$app/k8s/app.yaml"
@@ -123,18 +132,18 @@ for i in $(seq 1 "$runs"); do
   t0=$(now)
   (cd "$app" && "$repo/sandbox" load -q bench-app:1 >/dev/null)
   fi_+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
-  (cd "$app" && "$repo/sandbox" down -q >/dev/null)
+  (cd "$app" && "$repo/sandbox" down --purge -q >/dev/null)
 
   # (g) the peer baseline: the three Testcontainers modules in one JVM, to CoreDNS
   g+=("$(TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 java -cp sandbox-cli/target/sandbox.jar bench/PeerBaseline.java \
     "$(official rancher/k3s)" "$(official postgres)" "$(official rabbitmq)" 2>/dev/null | tail -1)")
-  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s), peers ${g[-1]}s" >&2
+  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), cold up ${b[-1]}s, warm up ${c[-1]}s, after down ${h[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s), peers ${g[-1]}s" >&2
 done
 
 ma=$(printf '%s\n' "${a[@]}" | median); ma2=$(printf '%s\n' "${a2[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
 me=$(printf '%s\n' "${e[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
-mg=$(printf '%s\n' "${g[@]}" | median)
+mg=$(printf '%s\n' "${g[@]}" | median); mh=$(printf '%s\n' "${h[@]}" | median)
 echo
 echo "sandbox start-up benchmark, $runs run(s), medians ($(nproc) cores, $(date -u +%F))"
 printf '| %-44s | %10s | %-14s |\n' "measure" "median" "target"
@@ -145,6 +154,8 @@ printf '| %-44s | %9ss | %-14s |\n' "(b) cold sandbox up, default stack" "$mb" "
 printf '| %-44s | %10s | %-14s |\n' "(b)/(a)" "$(awk -v x="$mb" -v y="$ma" 'BEGIN{printf "%.2f", x/y}')" "<= 1.25"
 printf '| %-44s | %10s | %-14s |\n' "(b)/(a')" "$(awk -v x="$mb" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %9ss | %-14s |\n' "(c) warm sandbox up (reuse)" "$mc" "<= 2 s"
+printf '| %-44s | %9ss | %-14s |\n' "(h) cold sandbox up after down (images kept)" "$mh" "<= (a')"
+printf '| %-44s | %10s | %-14s |\n' "(h)/(a')" "$(awk -v x="$mh" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" "<= 1"
 printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
 printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "<= 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "(f) apply after one changed image" "$mf" "import + 2 s"

@@ -240,6 +240,15 @@ public final class SandboxEngine {
    * @return what was removed
    */
   public List<String> down(String name, boolean keepData, ProgressListener listener) {
+    return down(name, keepData, false, listener);
+  }
+
+  /**
+   * As {@link #down(String, boolean, ProgressListener)}; with {@code purge}, the node's image store
+   * goes too (which {@code down} otherwise keeps for the next {@code up} of that name).
+   */
+  public List<String> down(
+      String name, boolean keepData, boolean purge, ProgressListener listener) {
     // lock() checks the name before anything is touched
     try (SandboxLock lock =
         store.lock(
@@ -247,14 +256,20 @@ public final class SandboxEngine {
             DOWN_WAIT,
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
       refuseForeign(name);
-      return removeLocked(name, keepData, listener);
+      return removeLocked(name, keepData, !purge, listener);
     }
   }
 
   List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
+    return removeLocked(name, keepData, true, listener);
+  }
+
+  private List<String> removeLocked(
+      String name, boolean keepData, boolean keepImages, ProgressListener listener) {
     Instant start = Instant.now();
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
-    List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
+    List<String> removed =
+        DockerEngine.removeAll(DockerEngine.client(), name, keepData, keepImages);
     store.remove(name, keepData);
     listener.onEvent(
         ProgressListener.Event.done(
@@ -310,6 +325,11 @@ public final class SandboxEngine {
                       + " too)."
                   : "Run `SANDBOX_HOME=" + foreign.get() + " sandbox down --name " + name + "`."));
     }
+  }
+
+  /** The image stores of sandbox nodes on this Docker engine, with their sizes where known. */
+  public List<ImageStore> imageStores() {
+    return dev.sandbox.docker.ImageStores.list(DockerEngine.client());
   }
 
   /** Creates a sandbox that removes itself when the handle closes (tests, CI). */

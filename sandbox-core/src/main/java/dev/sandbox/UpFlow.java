@@ -8,6 +8,7 @@ import dev.sandbox.engine.Kubeconfigs;
 import dev.sandbox.engine.LocalSlice;
 import dev.sandbox.engine.Slice;
 import dev.sandbox.engine.UpPlan;
+import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.monitoring.MonitoringPack;
 import dev.sandbox.monitoring.Prometheus;
@@ -210,12 +211,16 @@ final class UpFlow {
       Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
       listener.onEvent(
           ProgressListener.Event.done("cluster", "ready", Duration.between(begin, Instant.now())));
-      Map<String, Duration> preloaded = started.preload().await();
+      Map<String, K3sNode.Import> preloaded = started.preload().await();
       preloaded.forEach(
-          (image, took) ->
+          (image, loaded) ->
               listener.onEvent(
                   ProgressListener.Event.done(
-                      "images", "loaded " + image + " while k3s started", took)));
+                      "images",
+                      loaded.alreadyLoaded()
+                          ? image + " already loaded (kept in the node's image store)"
+                          : "loaded " + image + " while k3s started",
+                      loaded.took())));
       Deployment.stack(
           stack,
           engine.imageMap(stack),

@@ -45,7 +45,7 @@ class WithClusterReuseIT {
     SandboxEngine engine =
         new SandboxEngine(
             SandboxConfig.fromEnvironment(System.getenv(), Settings.home()), Settings.stateRoot());
-    engine.down(NAME, false, ProgressListener.NONE); // a leftover of an interrupted run
+    engine.down(NAME, false, true, ProgressListener.NONE); // a leftover of an interrupted run
     try {
       Build first = build();
       assertThat(engine.containers(NAME))
@@ -58,7 +58,7 @@ class WithClusterReuseIT {
       assertThat(second.output()).contains("reusing the running sandbox");
       assertThat(second.took()).isLessThan(first.took());
     } finally {
-      engine.down(NAME, false, ProgressListener.NONE);
+      engine.down(NAME, false, true, ProgressListener.NONE);
     }
     assertThat(engine.containers(NAME)).isEmpty();
   }

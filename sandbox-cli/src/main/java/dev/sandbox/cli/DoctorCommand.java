@@ -98,6 +98,25 @@ final class DoctorCommand extends SandboxSubcommand {
           label + (present ? " present" : " not present locally"),
           "build or load it, or map it in ~/.sandbox/config.yaml under image-map (offline mode never pulls)");
     }
+    if (docker) {
+      for (dev.sandbox.ImageStore store : env.engine().imageStores()) {
+        check(
+            out,
+            true,
+            "image store",
+            store.volume()
+                + " ("
+                + (store.bytes().isPresent()
+                    ? store.bytes().getAsLong() / (1 << 20) + " MiB"
+                    : "size unknown")
+                + "), kept for the next `up` of '"
+                + store.sandbox()
+                + "'; `sandbox down --purge --name "
+                + store.sandbox()
+                + "` removes it",
+            null);
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       check(
           out,

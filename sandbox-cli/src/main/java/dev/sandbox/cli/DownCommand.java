@@ -10,9 +10,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Remove the sandbox: its containers, network, state folder, merged kube context and, unless"
-            + " --keep-data, its data volumes.",
+            + " --keep-data, its data volumes. The node's image store stays for the next up of this"
+            + " name (its images are not imported again) unless --purge.",
     footerHeading = "%nExamples:%n",
-    footer = {"  sandbox down", "  sandbox down --keep-data --name orders"})
+    footer = {
+      "  sandbox down",
+      "  sandbox down --keep-data --name orders",
+      "  sandbox down --purge"
+    })
 final class DownCommand extends SandboxSubcommand {
 
   @Option(
@@ -20,6 +25,13 @@ final class DownCommand extends SandboxSubcommand {
       description =
           "Keep the backing services' data volumes (PostgreSQL, RabbitMQ, ...) and their credentials.")
   boolean keepData;
+
+  @Option(
+      names = "--purge",
+      description =
+          "Also remove the node's image store (volume sandbox-<name>-images), which down otherwise"
+              + " keeps so that the next up of this name imports no image twice.")
+  boolean purge;
 
   @Override
   public Integer call() {
@@ -33,7 +45,7 @@ final class DownCommand extends SandboxSubcommand {
             spec.commandLine().getErr().println(event.message());
           }
         };
-    List<String> removed = env.engine().down(name, keepData, waiting);
+    List<String> removed = env.engine().down(name, keepData, purge, waiting);
     boolean context = KubeContexts.remove(env.env(), env.home(), name);
     if (!global.quiet()) {
       if (removed.isEmpty()) {
@@ -43,7 +55,16 @@ final class DownCommand extends SandboxSubcommand {
         if (context) {
           out.println("  removed kube context sandbox-" + name + " from ~/.kube/config");
         }
-        out.println("Sandbox '" + name + "' is down" + (keepData ? " (data volumes kept)." : "."));
+        boolean storeKept =
+            !purge && env.engine().imageStores().stream().anyMatch(s -> s.sandbox().equals(name));
+        out.println(
+            "Sandbox '"
+                + name
+                + "' is down"
+                + (keepData ? " (data volumes kept)" : "")
+                + (storeKept
+                    ? "; its node's image store is kept for the next up (--purge removes it)."
+                    : "."));
       }
     }
     return ExitCode.OK.code();

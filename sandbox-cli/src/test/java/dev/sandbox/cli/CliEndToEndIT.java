@@ -177,7 +177,34 @@ class CliEndToEndIT {
     } finally {
       Run down = run("down");
       assertThat(down.code()).isZero();
-      assertThat(down.out()).contains("Sandbox 'it-cli' is down.");
+      assertThat(down.out())
+          .contains("Sandbox 'it-cli' is down; its node's image store is kept for the next up");
+    }
+    // down keeps only the node's image store; the next up of the name imports nothing twice
+    assertThat(
+            DockerClientFactory.instance()
+                .client()
+                .listVolumesCmd()
+                .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
+                .exec()
+                .getVolumes())
+        .extracting(v -> v.getName())
+        .containsExactly("sandbox-it-cli-images");
+    Run doctor = run("doctor");
+    assertThat(doctor.out())
+        .containsPattern("image store +sandbox-it-cli-images \\([0-9]+ MiB\\), kept for the next");
+    try {
+      Run morningAfter = run("up");
+      assertThat(morningAfter.code()).as(morningAfter.out() + morningAfter.err()).isZero();
+      assertThat(morningAfter.out())
+          .as(morningAfter.out())
+          .contains("already loaded (kept in the node's image store)")
+          .contains("Sandbox 'it-cli' is ready.");
+    } finally {
+      Run purge = run("down", "--purge");
+      assertThat(purge.code()).isZero();
+      assertThat(purge.out())
+          .contains("removed volume sandbox-it-cli-images", "Sandbox 'it-cli' is down.");
     }
     assertThat(
             DockerClientFactory.instance()

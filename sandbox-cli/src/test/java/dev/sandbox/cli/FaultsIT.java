@@ -72,7 +72,7 @@ class FaultsIT {
   @AfterEach
   void down() {
     for (String name : names) {
-      run("down", "--name", name);
+      run("down", "--purge", "--name", name);
     }
   }
 
@@ -244,7 +244,7 @@ class FaultsIT {
     Process up = child(Map.of(), "up", "-f", file.toString());
     awaitContainer("it-fault-race", Duration.ofSeconds(90));
 
-    Run down = run("down", "--name", "it-fault-race");
+    Run down = run("down", "--purge", "--name", "it-fault-race");
 
     assertThat(up.waitFor(5, TimeUnit.MINUTES)).isTrue();
     assertThat(down.code()).as(down.all()).isZero();

@@ -103,7 +103,7 @@ class LocalImagesIT {
           .contains("\"rancher/k3s\": \"" + localK3s() + "\"")
           .contains("\"postgres\": \"sandbox-local/postgres:17\"");
     } finally {
-      Run down = run(Map.of(), "down");
+      Run down = run(Map.of(), "down", "--purge");
       assertThat(down.code()).as(down.err()).isZero();
     }
   }

@@ -153,8 +153,23 @@ public final class DockerEngine {
     }
   }
 
-  /** Removes every container, network and (unless {@code keepData}) volume of the sandbox. */
+  /** The component label of a node's image store volume, which only a purge removes. */
+  public static final String IMAGE_STORE_COMPONENT = "images";
+
+  /**
+   * Removes every container, network and (unless {@code keepData}) data volume of the sandbox; its
+   * image store stays.
+   */
   public static List<String> removeAll(DockerClient client, String name, boolean keepData) {
+    return removeAll(client, name, keepData, true);
+  }
+
+  /**
+   * Removes every container, network and (unless {@code keepData}) data volume of the sandbox, and
+   * (unless {@code keepImages}) the image store of its node.
+   */
+  public static List<String> removeAll(
+      DockerClient client, String name, boolean keepData, boolean keepImages) {
     List<String> removed = new ArrayList<>();
     for (Container container : containers(client, name)) {
       try {
@@ -178,7 +193,7 @@ public final class DockerEngine {
         logger.debug("network {} still in use", network.getId());
       }
     }
-    if (!keepData) {
+    if (!keepData || !keepImages) {
       var volumes =
           client
               .listVolumesCmd()
@@ -187,6 +202,12 @@ public final class DockerEngine {
               .getVolumes();
       if (volumes != null) {
         for (var volume : volumes) {
+          boolean store =
+              volume.getLabels() != null
+                  && IMAGE_STORE_COMPONENT.equals(volume.getLabels().get(Labels.COMPONENT));
+          if (store ? keepImages : keepData) {
+            continue;
+          }
           try {
             client.removeVolumeCmd(volume.getName()).exec();
             removed.add("volume " + volume.getName());

@@ -22,6 +22,9 @@ public final class Labels {
    */
   public static final String STATE_ROOT = "dev.sandbox.state-root";
 
+  /** On a node's image store volume: the k3s image whose containerd wrote it. */
+  public static final String NODE_IMAGE = "dev.sandbox.node-image";
+
   private Labels() {}
 
   public static Map<String, String> of(

@@ -53,8 +53,8 @@ public final class Orphans {
 
   /**
    * Removes the orphan's containers; its network and — unless {@code keepData} — its data volumes
-   * too, when no other container of that name remains (those belong to the living sandbox of the
-   * same name).
+   * and image store too, when no other container of that name remains (those belong to the living
+   * sandbox of the same name).
    *
    * @return what was removed
    */
@@ -72,7 +72,7 @@ public final class Orphans {
       }
     }
     if (DockerEngine.containers(docker, orphan.name()).isEmpty()) {
-      removed.addAll(DockerEngine.removeAll(docker, orphan.name(), keepData));
+      removed.addAll(DockerEngine.removeAll(docker, orphan.name(), keepData, keepData));
     }
     return removed;
   }

@@ -66,6 +66,10 @@ public final class LocalSlice {
   private final String stateRoot;
   private final String version;
   private final Set<String> createdVolumes = ConcurrentHashMap.newKeySet();
+
+  /** This start created the node's image store (none was kept from an earlier node). */
+  private volatile boolean storeCreated;
+
   private final ExecutorService pool = ContainerStarts.pool();
   private final SliceContainers layout;
 
@@ -96,6 +100,19 @@ public final class LocalSlice {
     return "sandbox-" + sandbox + "-" + service + "-data";
   }
 
+  /**
+   * The node's image store of sandbox {@code name}: k3s's containerd folder in a volume of its own,
+   * which {@code down} keeps (and {@code down --purge} removes), so the next node of that name
+   * finds every image it held — the add-ons', the monitoring pack's and the team's — and imports
+   * none of them again. One store per name: no two running nodes ever share a containerd.
+   */
+  public static String imageStoreName(String name) {
+    return "sandbox-" + name + "-images";
+  }
+
+  /** Where k3s keeps its containerd (images, snapshots) inside the node. */
+  static final String CONTAINERD_PATH = "/var/lib/rancher/k3s/agent/containerd";
+
   /** A slice being started, with the images loading into its node meanwhile. */
   public record Started(Slice slice, ImagePreload preload) {}
 
@@ -120,10 +137,27 @@ public final class LocalSlice {
             networkName(name),
             Labels.of(name, stack.hash(), version, "network"),
             persistent);
-    K3sContainer k3s = K3sNode.container(resolve(stack.k3s().image()), stack.k3s().ingress());
+    String nodeImage = resolve(stack.k3s().image());
+    K3sContainer k3s = K3sNode.container(nodeImage, stack.k3s().ingress());
     List<Integer> nodePorts = new ArrayList<>(NODE_PORTS);
     nodePorts.addAll(stack.k3s().publishedPorts());
-    layout.configure(k3s, "k3s", network, nodePorts, null, null, Map.of());
+    // a sandbox that outlives its process keeps its images across `down`/`up`; a throwaway one
+    // (tests) leaves nothing behind
+    String imageStore = persistent ? imageStoreName(name) : null;
+    boolean storeKept = false;
+    if (imageStore != null) {
+      String nodeImageId = K3sNode.imageId(docker, nodeImage);
+      storeKept = layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId);
+      storeCreated = !storeKept;
+    }
+    layout.configure(
+        k3s,
+        "k3s",
+        network,
+        nodePorts,
+        imageStore,
+        imageStore == null ? null : CONTAINERD_PATH,
+        Map.of());
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = volumeName(name, service.id());
@@ -142,7 +176,8 @@ public final class LocalSlice {
       all.forEach(c -> c.withReuse(true));
     }
     ImagePreload preload =
-        ImagePreload.start(docker, k3s::getContainerId, preloadable, stack.readiness().timeout());
+        ImagePreload.start(
+            docker, k3s::getContainerId, preloadable, storeKept, stack.readiness().timeout());
     try {
       ContainerStarts.all(all, listener, pool);
     } catch (RuntimeException e) {
@@ -284,7 +319,12 @@ public final class LocalSlice {
     DockerEngine.removeAll(docker, name, true);
     boolean kept = false;
     for (String volume : DockerEngine.volumes(docker, name)) {
-      if (createdVolumes.contains(volume)) {
+      if (volume.equals(imageStoreName(name))) {
+        // made by this start: it goes with it; kept from an earlier node: it stays, holding images
+        if (storeCreated) {
+          DockerEngine.removeVolume(docker, volume);
+        }
+      } else if (createdVolumes.contains(volume)) {
         DockerEngine.removeVolume(docker, volume);
       } else {
         kept = true;

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
+import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.docker.Labels;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,5 +98,29 @@ record SliceContainers(
           .exec();
       return true;
     }
+  }
+
+  /**
+   * The node's image store {@code volume}, kept when an earlier node of the same image left it
+   * (true), else created afresh (false): a store written by another k3s image (another containerd)
+   * is replaced rather than handed to a containerd that may not read it. Never reaped: it outlives
+   * the sandbox until {@code down --purge}.
+   */
+  boolean imageStore(String volume, String nodeImage) {
+    try {
+      var existing = docker.inspectVolumeCmd(volume).exec();
+      Map<String, String> labels = existing.getLabels();
+      if (labels != null && nodeImage.equals(labels.get(Labels.NODE_IMAGE))) {
+        return true;
+      }
+      docker.removeVolumeCmd(volume).exec();
+    } catch (NotFoundException e) {
+      // none yet
+    }
+    Map<String, String> labels =
+        new HashMap<>(Labels.of(sandbox, stackHash, version, DockerEngine.IMAGE_STORE_COMPONENT));
+    labels.put(Labels.NODE_IMAGE, nodeImage);
+    docker.createVolumeCmd().withName(volume).withLabels(labels).exec();
+    return false;
   }
 }

@@ -24,16 +24,20 @@ public final class ImagePreload {
 
   private static final Duration POLL = Duration.ofMillis(250);
 
-  private final CompletableFuture<Map<String, Duration>> result;
+  private final CompletableFuture<Map<String, K3sNode.Import>> result;
   private volatile boolean cancelled;
 
   private ImagePreload(
-      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
+      DockerClient docker,
+      Supplier<String> containerId,
+      List<String> images,
+      boolean storeKept,
+      Duration timeout) {
     result =
         images.isEmpty()
             ? CompletableFuture.completedFuture(Map.of())
             : CompletableFuture.supplyAsync(
-                () -> run(docker, containerId, images, timeout),
+                () -> run(docker, containerId, images, storeKept, timeout),
                 task -> {
                   Thread thread = new Thread(task, "sandbox-image-preload");
                   thread.setDaemon(true);
@@ -44,18 +48,27 @@ public final class ImagePreload {
   /**
    * Starts loading {@code images} into the node whose container id {@code containerId} returns once
    * the container exists (null before).
+   *
+   * @param storeKept the node's containerd store was kept from an earlier node (see {@code
+   *     LocalSlice}): the images it already holds, by local image ID, are not saved nor imported
+   *     again; otherwise every image is saved at once, while the node starts
    */
   public static ImagePreload start(
-      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
-    return new ImagePreload(docker, containerId, List.copyOf(images), timeout);
+      DockerClient docker,
+      Supplier<String> containerId,
+      List<String> images,
+      boolean storeKept,
+      Duration timeout) {
+    return new ImagePreload(docker, containerId, List.copyOf(images), storeKept, timeout);
   }
 
   /**
    * Waits for the preload to finish.
    *
-   * @return image to how long saving and importing it took
+   * @return image to what loading it did (how long it took since the preload began; whether the
+   *     node held it already)
    */
-  public Map<String, Duration> await() {
+  public Map<String, K3sNode.Import> await() {
     try {
       return result.join();
     } catch (CompletionException e) {
@@ -68,15 +81,21 @@ public final class ImagePreload {
     cancelled = true;
   }
 
-  private Map<String, Duration> run(
-      DockerClient docker, Supplier<String> containerId, List<String> images, Duration timeout) {
+  private Map<String, K3sNode.Import> run(
+      DockerClient docker,
+      Supplier<String> containerId,
+      List<String> images,
+      boolean storeKept,
+      Duration timeout) {
     Instant begin = Instant.now();
     Instant deadline = begin.plus(timeout);
     Map<String, Path> saved = new LinkedHashMap<>();
-    Map<String, Duration> took = new LinkedHashMap<>();
+    Map<String, K3sNode.Import> took = new LinkedHashMap<>();
     try {
-      for (String image : images) {
-        saved.put(image, K3sNode.save(docker, image));
+      if (!storeKept) {
+        for (String image : images) {
+          saved.put(image, K3sNode.save(docker, image));
+        }
       }
       String id =
           awaitNode(
@@ -93,11 +112,18 @@ public final class ImagePreload {
             seen.is("containerd in " + id + " did not answer");
             return containerdAnswers(docker, id) ? Boolean.TRUE : null;
           });
-      for (Map.Entry<String, Path> image : saved.entrySet()) {
+      for (String image : images) {
         checkCancelled();
-        K3sNode.importSaved(docker, id, image.getKey(), image.getValue());
-        K3sNode.label(docker, id, image.getKey(), K3sNode.imageId(docker, image.getKey()));
-        took.put(image.getKey(), Duration.between(begin, Instant.now()));
+        String imageId = K3sNode.imageId(docker, image);
+        if (storeKept && K3sNode.holds(docker, id, image, imageId)) {
+          took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), true));
+          continue;
+        }
+        Path tar = saved.containsKey(image) ? saved.get(image) : K3sNode.save(docker, image);
+        saved.put(image, tar);
+        K3sNode.importSaved(docker, id, image, tar);
+        K3sNode.label(docker, id, image, imageId);
+        took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), false));
       }
       return took;
     } finally {
