@@ -156,6 +156,7 @@ printf '| %-44s | %10s | %-14s |\n' "(b)/(a')" "$(awk -v x="$mb" -v y="$ma2" 'BE
 printf '| %-44s | %9ss | %-14s |\n' "(c) warm sandbox up (reuse)" "$mc" "<= 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "(h) cold sandbox up after down (images kept)" "$mh" "<= (a')"
 printf '| %-44s | %10s | %-14s |\n' "(h)/(a')" "$(awk -v x="$mh" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" "<= 1"
+printf '| %-44s | %10s | %-14s |\n' "(h)/(b)" "$(awk -v x="$mh" -v y="$mb" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
 printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "<= 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "(f) apply after one changed image" "$mf" "import + 2 s"
@@ -163,4 +164,5 @@ printf '| %-44s | %9ss | %-14s |\n' "    import of that image alone (load)" "$mf
 printf '| %-44s | %9ss | %-14s |\n' "    (f) - import" "$(awk -v x="$mf" -v y="$mfi" 'BEGIN{printf "%.1f", x-y}')" "<= 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "(g) peers: 3 TC modules in one JVM, CoreDNS" "$mg" ""
 printf '| %-44s | %10s | %-14s |\n' "(b)/(g)" "$(awk -v x="$mb" -v y="$mg" 'BEGIN{printf "%.2f", x/y}')" ""
+printf '| %-44s | %10s | %-14s |\n' "(h)/(g)" "$(awk -v x="$mh" -v y="$mg" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %10s | %-14s |\n' "(g)/(a')" "$(awk -v x="$mg" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
