@@ -306,12 +306,11 @@ public final class SandboxEngine {
   private void refuseForeign(String name) {
     String root = store.root().toString();
     Optional<String> foreign =
-        DockerEngine.containers(DockerEngine.client(), name).stream()
-            .map(c -> c.getLabels().get(dev.sandbox.docker.Labels.STATE_ROOT))
-            .filter(other -> other != null && !other.equals(root))
-            .findFirst();
+        UpPlan.Observed.of(
+                DockerEngine.containers(DockerEngine.client(), name), Optional.empty(), root)
+            .foreignRoot();
     if (foreign.isPresent()) {
-      boolean gone = !Files.isDirectory(Path.of(foreign.get()));
+      boolean gone = dev.sandbox.docker.Orphans.isGone(foreign.get());
       throw new SandboxException(
           "The sandbox named '"
               + name
@@ -325,6 +324,12 @@ public final class SandboxEngine {
                       + " too)."
                   : "Run `SANDBOX_HOME=" + foreign.get() + " sandbox down --name " + name + "`."));
     }
+  }
+
+  /** True when the node's image store of sandbox {@code name} exists (kept by {@code down}). */
+  public boolean hasImageStore(String name) {
+    return dev.sandbox.docker.ImageStores.exists(
+        DockerEngine.client(), dev.sandbox.engine.LocalSlice.imageStoreName(name));
   }
 
   /** The image stores of sandbox nodes on this Docker engine, with their sizes where known. */

@@ -55,8 +55,8 @@ final class DownCommand extends SandboxSubcommand {
         if (context) {
           out.println("  removed kube context sandbox-" + name + " from ~/.kube/config");
         }
-        boolean storeKept =
-            !purge && env.engine().imageStores().stream().anyMatch(s -> s.sandbox().equals(name));
+        // one volume inspected, not the engine's disk usage of every volume
+        boolean storeKept = !purge && env.engine().hasImageStore(name);
         out.println(
             "Sandbox '"
                 + name

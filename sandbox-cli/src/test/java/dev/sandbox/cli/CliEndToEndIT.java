@@ -181,15 +181,7 @@ class CliEndToEndIT {
           .contains("Sandbox 'it-cli' is down; its node's image store is kept for the next up");
     }
     // down keeps only the node's image store; the next up of the name imports nothing twice
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listVolumesCmd()
-                .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
-                .exec()
-                .getVolumes())
-        .extracting(v -> v.getName())
-        .containsExactly("sandbox-it-cli-images");
+    assertThat(volumes()).extracting(v -> v.getName()).containsExactly("sandbox-it-cli-images");
     Run doctor = run("doctor");
     assertThat(doctor.out())
         .containsPattern("image store +sandbox-it-cli-images \\([0-9]+ MiB\\), kept for the next");
@@ -221,16 +213,19 @@ class CliEndToEndIT {
                 .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
                 .exec())
         .isEmpty();
-    assertThat(
-            DockerClientFactory.instance()
-                .client()
-                .listVolumesCmd()
-                .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
-                .exec()
-                .getVolumes())
-        .isNullOrEmpty();
+    assertThat(volumes()).isNullOrEmpty();
     Run status = run("status");
     assertThat(status.code()).isEqualTo(4);
+  }
+
+  /** The volumes labelled as sandbox it-cli's (null when there are none, as Docker reports it). */
+  private static java.util.List<com.github.dockerjava.api.command.InspectVolumeResponse> volumes() {
+    return DockerClientFactory.instance()
+        .client()
+        .listVolumesCmd()
+        .withFilter("label", java.util.List.of("dev.sandbox.name=it-cli"))
+        .exec()
+        .getVolumes();
   }
 
   private static String password(String envJson) throws IOException {

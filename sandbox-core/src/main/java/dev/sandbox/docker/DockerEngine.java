@@ -153,6 +153,22 @@ public final class DockerEngine {
     }
   }
 
+  /**
+   * Removes one container with its anonymous volumes; false when it was gone already or another
+   * clean-up (Ctrl-C's and the failed start's, say) is removing it right now.
+   */
+  public static boolean removeContainer(DockerClient client, Container container) {
+    try {
+      client.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+      return true;
+    } catch (NotFoundException e) {
+      logger.debug("container {} already gone", container.getId());
+    } catch (com.github.dockerjava.api.exception.ConflictException e) {
+      logger.debug("container {} is being removed already", container.getId());
+    }
+    return false;
+  }
+
   /** The component label of a node's image store volume, which only a purge removes. */
   public static final String IMAGE_STORE_COMPONENT = "images";
 
@@ -172,14 +188,8 @@ public final class DockerEngine {
       DockerClient client, String name, boolean keepData, boolean keepImages) {
     List<String> removed = new ArrayList<>();
     for (Container container : containers(client, name)) {
-      try {
-        client.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+      if (removeContainer(client, container)) {
         removed.add("container " + String.join(",", container.getNames()));
-      } catch (NotFoundException e) {
-        logger.debug("container {} already gone", container.getId());
-      } catch (com.github.dockerjava.api.exception.ConflictException e) {
-        // another clean-up (Ctrl-C's and the failed start's) is removing it right now
-        logger.debug("container {} is being removed already", container.getId());
       }
     }
     for (Network network : networks(client, name)) {

@@ -24,6 +24,16 @@ public final class ImageStores {
 
   private ImageStores() {}
 
+  /** True when the image store {@code volume} exists; asks for nothing but that volume. */
+  public static boolean exists(DockerClient docker, String volume) {
+    try {
+      docker.inspectVolumeCmd(volume).exec();
+      return true;
+    } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+      return false;
+    }
+  }
+
   /** Every image store, by sandbox name; a size the engine does not report is empty. */
   public static List<ImageStore> list(DockerClient docker) {
     var volumes =

@@ -1,8 +1,6 @@
 package dev.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.OrphanedSandbox;
 import java.nio.file.Files;
@@ -31,7 +29,7 @@ public final class Orphans {
         docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(Labels.NAME)).exec()) {
       Map<String, String> labels = container.getLabels();
       String root = labels.get(Labels.STATE_ROOT);
-      if (root == null || exists(root)) {
+      if (root == null || !isGone(root)) {
         continue;
       }
       byNameAndRoot
@@ -61,14 +59,9 @@ public final class Orphans {
   public static List<String> remove(DockerClient docker, OrphanedSandbox orphan, boolean keepData) {
     List<String> removed = new ArrayList<>();
     for (Container container : DockerEngine.containers(docker, orphan.name())) {
-      if (!orphan.stateRoot().equals(container.getLabels().get(Labels.STATE_ROOT))) {
-        continue;
-      }
-      try {
-        docker.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+      if (orphan.stateRoot().equals(container.getLabels().get(Labels.STATE_ROOT))
+          && DockerEngine.removeContainer(docker, container)) {
         removed.add("container " + containerName(container));
-      } catch (NotFoundException | ConflictException e) {
-        // gone already, or being removed by someone else right now
       }
     }
     if (DockerEngine.containers(docker, orphan.name()).isEmpty()) {
@@ -77,11 +70,15 @@ public final class Orphans {
     return removed;
   }
 
-  private static boolean exists(String root) {
+  /**
+   * True when the state folder root {@code root} no longer exists on this machine; a path this
+   * machine cannot even parse is not ours to judge (false).
+   */
+  public static boolean isGone(String root) {
     try {
-      return Files.isDirectory(Path.of(root));
+      return !Files.isDirectory(Path.of(root));
     } catch (InvalidPathException e) {
-      return true; // not a path this machine understands: not ours to judge
+      return false;
     }
   }
 

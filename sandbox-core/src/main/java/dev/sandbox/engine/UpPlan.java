@@ -87,6 +87,17 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
       containers = List.copyOf(containers);
     }
 
+    /**
+     * The state root of a container started from another state folder root than this process's
+     * (containers of older versions carry none and never count).
+     */
+    public Optional<String> foreignRoot() {
+      return containers.stream()
+          .map(ContainerView::stateRoot)
+          .filter(root -> root != null && !root.equals(stateRoot))
+          .findFirst();
+    }
+
     /** What Docker and the state folder show. */
     public static Observed of(
         List<Container> containers, Optional<SandboxState> state, String stateRoot) {
@@ -157,11 +168,7 @@ public record UpPlan(Action action, List<String> changed, Set<String> deadServic
     if (observed.containers().isEmpty()) {
       return new UpPlan(Action.FRESH, List.of(), Set.of(), "nothing of it exists");
     }
-    Optional<String> foreign =
-        observed.containers().stream()
-            .map(ContainerView::stateRoot)
-            .filter(root -> root != null && !root.equals(observed.stateRoot()))
-            .findFirst();
+    Optional<String> foreign = observed.foreignRoot();
     if (observed.stateParts().isEmpty() && foreign.isPresent()) {
       return new UpPlan(
           Action.REFUSE_FOREIGN,

@@ -114,16 +114,15 @@ public final class ImagePreload {
           });
       for (String image : images) {
         checkCancelled();
-        String imageId = K3sNode.imageId(docker, image);
-        if (storeKept && K3sNode.holds(docker, id, image, imageId)) {
-          took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), true));
-          continue;
+        boolean alreadyLoaded = false;
+        if (saved.containsKey(image)) {
+          K3sNode.importSaved(docker, id, image, saved.get(image));
+          K3sNode.label(docker, id, image, K3sNode.imageId(docker, image));
+        } else {
+          // a kept store: the one import path that skips what the node holds
+          alreadyLoaded = K3sNode.importImage(docker, id, image).alreadyLoaded();
         }
-        Path tar = saved.containsKey(image) ? saved.get(image) : K3sNode.save(docker, image);
-        saved.put(image, tar);
-        K3sNode.importSaved(docker, id, image, tar);
-        K3sNode.label(docker, id, image, imageId);
-        took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), false));
+        took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), alreadyLoaded));
       }
       return took;
     } finally {
