@@ -84,8 +84,24 @@ public final class SandboxEngine {
             name,
             stack.readiness().timeout().plus(LOCK_MARGIN),
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      if (stack.target().isCluster()) {
+        return handle(
+            new ClusterFlow(this, store).up(stack, options, !options.persistent(), listener),
+            false);
+      }
       return new UpFlow(this, config, store).run(stack, options, listener);
     }
+  }
+
+  /**
+   * The stack as it targets a cluster: {@code context} (a front end's {@code --context}) when
+   * given, else the environment's {@code SANDBOX_CONTEXT}, else the stack's own {@code
+   * target.context}; none of them: the local node.
+   */
+  public static Stack targeting(Stack stack, String context) {
+    String chosen =
+        context != null && !context.isBlank() ? context : System.getenv("SANDBOX_CONTEXT");
+    return chosen == null || chosen.isBlank() ? stack : stack.withContext(chosen);
   }
 
   void deployInto(
@@ -255,6 +271,10 @@ public final class SandboxEngine {
             name,
             DOWN_WAIT,
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      Optional<SandboxState> state = store.read(name);
+      if (state.isPresent() && ClusterFlow.isCluster(state.get())) {
+        return new ClusterFlow(this, store).down(state.get(), listener);
+      }
       refuseForeign(name);
       return removeLocked(name, keepData, !purge, listener);
     }
@@ -339,6 +359,17 @@ public final class SandboxEngine {
 
   /** Creates a sandbox that removes itself when the handle closes (tests, CI). */
   public Sandbox upEphemeral(Stack stack, ProgressListener listener) {
+    if (stack.target().isCluster()) {
+      Preflight.check(stack);
+      try (SandboxLock lock =
+          store.lock(
+              stack.name(),
+              stack.readiness().timeout().plus(LOCK_MARGIN),
+              message -> listener.onEvent(ProgressListener.Event.info(stack.name(), message)))) {
+        return handle(
+            new ClusterFlow(this, store).up(stack, UpOptions.defaults(), true, listener), true);
+      }
+    }
     Sandbox sandbox = up(stack, UpOptions.defaults().withReuse(false), listener);
     SandboxState state = sandbox.state();
     sandbox.close();
@@ -346,6 +377,13 @@ public final class SandboxEngine {
   }
 
   Sandbox handle(SandboxState state, boolean owned) {
+    if (ClusterFlow.isCluster(state)) {
+      return ClusterHandle.open(
+          state,
+          kubeconfigOf(state),
+          owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {},
+          owned);
+    }
     String kubeconfig;
     try {
       kubeconfig = Files.readString(Path.of(state.kubeconfig()));
@@ -367,6 +405,67 @@ public final class SandboxEngine {
         kubeconfig,
         Path.of(state.kubeconfig()),
         owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {});
+  }
+
+  /** The kubeconfig file a state names, read. */
+  String kubeconfigOf(SandboxState state) {
+    try {
+      return Files.readString(Path.of(state.kubeconfig()));
+    } catch (IOException e) {
+      throw new SandboxException(
+          "The kubeconfig of '"
+              + state.name()
+              + "' ("
+              + state.kubeconfig()
+              + ") is unreadable: "
+              + e.getMessage()
+              + ". Run `sandbox down --name "
+              + state.name()
+              + "` and `sandbox up` again.",
+          e);
+    }
+  }
+
+  /**
+   * Sandboxes on the cluster of {@code stack}'s target whose lease expired (their owner is gone, or
+   * a CLI sandbox outlived its expiry); with {@code remove}, removes them.
+   *
+   * @return each as {@code id (owner), expired <when>: namespaces}
+   */
+  public List<String> clusterGc(Stack stack, boolean remove, ProgressListener listener) {
+    dev.sandbox.cluster.Tenancy tenancy =
+        dev.sandbox.cluster.Tenancy.of(stack, store.root().toString());
+    String kubeconfig =
+        dev.sandbox.cluster.ClusterConnection.kubeconfig(
+            stack.target(), tenancy.servicesNamespace());
+    List<String> result = new java.util.ArrayList<>();
+    try (var client =
+        dev.sandbox.cluster.ClusterConnection.client(
+            kubeconfig, stack.target().context().orElseThrow())) {
+      Instant now = Instant.now();
+      java.util.Set<String> given =
+          new java.util.LinkedHashSet<>(stack.target().namespaces().values());
+      for (var found : dev.sandbox.cluster.ClusterSandboxes.list(client, given)) {
+        if (!found.expired(now)) {
+          continue;
+        }
+        result.add(
+            found.id()
+                + " ("
+                + found.owner()
+                + "), expired "
+                + found.expires()
+                + ": "
+                + String.join(", ", found.namespaces()));
+        if (remove) {
+          listener.onEvent(ProgressListener.Event.started("gc", "removing " + found.id()));
+          dev.sandbox.cluster.ClusterSandboxes.remove(client, found, ClusterFlow.NAMESPACES_GONE);
+          listener.onEvent(
+              ProgressListener.Event.done("gc", "removed " + found.id(), Duration.ZERO));
+        }
+      }
+    }
+    return result;
   }
 
   private static String readVersion() {

@@ -34,6 +34,8 @@ record Settings(WithCluster annotation, Stack stack, boolean persistent, boolean
         annotation.stack().isEmpty()
             ? StackLoader.forDirectory(workingDirectory)
             : StackLoader.load(workingDirectory.resolve(annotation.stack()));
+    // SANDBOX_CONTEXT runs the same tests on a shared cluster
+    stack = dev.sandbox.SandboxEngine.targeting(stack, null);
     if (!annotation.readinessTimeout().isEmpty()) {
       stack = stack.withReadiness(new Stack.Readiness(duration(annotation.readinessTimeout())));
     }

@@ -54,7 +54,10 @@ record Environment(Map<String, String> env, Path home, Path workingDirectory, bo
             ? StackLoader.load(workingDirectory.resolve(file))
             : StackLoader.forDirectory(workingDirectory);
     String name = name(options, stack);
-    return name.equals(stack.name()) ? stack : stack.withName(name);
+    Stack named = name.equals(stack.name()) ? stack : stack.withName(name);
+    // --context, else SANDBOX_CONTEXT, else the stack file's target.context
+    String context = options.context != null ? options.context : env.get("SANDBOX_CONTEXT");
+    return context == null || context.isBlank() ? named : named.withContext(context);
   }
 
   /**

@@ -13,9 +13,15 @@ import picocli.CommandLine.Option;
     description =
         "Remove sandboxes nobody can reach any more: their state folder (SANDBOX_HOME) is gone — a"
             + " deleted temp folder, a killed test run or CI job. Sandboxes of a state folder that"
-            + " exists are never touched. Data volumes are kept unless --volumes.",
+            + " exists are never touched. Data volumes are kept unless --volumes. With --context"
+            + " (or a stack targeting a cluster): the sandboxes on that cluster whose lease"
+            + " expired.",
     footerHeading = "%nExamples:%n",
-    footer = {"  sandbox gc --dry-run", "  sandbox gc --volumes"})
+    footer = {
+      "  sandbox gc --dry-run",
+      "  sandbox gc --volumes",
+      "  sandbox gc --context shared-cluster --dry-run"
+    })
 final class GcCommand extends SandboxSubcommand {
 
   @Option(names = "--dry-run", description = "List what would be removed; remove nothing.")
@@ -30,6 +36,10 @@ final class GcCommand extends SandboxSubcommand {
   public Integer call() {
     SandboxEngine engine = environment().engine();
     PrintWriter out = out();
+    dev.sandbox.stack.Stack stack = environment().stack(global);
+    if (stack.target().isCluster()) {
+      return clusterGc(engine, stack, out);
+    }
     List<OrphanedSandbox> orphans = engine.orphans();
     if (orphans.isEmpty()) {
       if (!global.quiet()) {
@@ -62,6 +72,23 @@ final class GcCommand extends SandboxSubcommand {
               + orphans.size()
               + " orphaned sandbox(es)"
               + (volumes ? "." : "; data volumes kept (--volumes removes them)."));
+    }
+    return ExitCode.OK.code();
+  }
+
+  /**
+   * On a cluster target: sandboxes whose lease expired (their owner is gone, or they outlived it).
+   */
+  private int clusterGc(SandboxEngine engine, dev.sandbox.stack.Stack stack, PrintWriter out) {
+    List<String> expired = engine.clusterGc(stack, !dryRun, dev.sandbox.ProgressListener.NONE);
+    if (!global.quiet()) {
+      if (expired.isEmpty()) {
+        out.println(
+            "Nothing to collect: every sandbox on context "
+                + stack.target().context().orElseThrow()
+                + " holds a living lease.");
+      }
+      expired.forEach(item -> out.println((dryRun ? "would remove " : "removed ") + item));
     }
     return ExitCode.OK.code();
   }

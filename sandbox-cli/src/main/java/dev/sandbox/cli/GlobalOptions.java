@@ -20,6 +20,15 @@ final class GlobalOptions {
       description = "Sandbox name. Default: the stack's name (the embedded default is 'sandbox').")
   String name;
 
+  @Option(
+      names = "--context",
+      paramLabel = "CONTEXT",
+      description =
+          "Run on the cluster of this kubeconfig context, in namespaces of the sandbox's own,"
+              + " instead of the local k3s container. Default: SANDBOX_CONTEXT, else the stack's"
+              + " target.context.")
+  String context;
+
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   Verbosity verbosity = new Verbosity();
 

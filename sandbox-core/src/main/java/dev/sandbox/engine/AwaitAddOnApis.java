@@ -32,7 +32,8 @@ final class AwaitAddOnApis extends Step {
 
   @Override
   boolean appliesTo(DeployContext context) {
-    return context.stack.k3s().ingress()
+    return context.cluster == null
+        && context.stack.k3s().ingress()
         && context.manifests.stream()
             .anyMatch(
                 m -> m.kind().equals("Ingress") || group(m).map(GROUPS::contains).orElse(false));

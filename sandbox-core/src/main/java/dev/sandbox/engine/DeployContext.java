@@ -55,6 +55,29 @@ final class DeployContext {
   /** Namespaces to wire the services into; empty means those the manifests use. */
   List<String> wireInto = List.of();
 
+  /** On a cluster target: who the sandbox is there and what it owns; null on the local node. */
+  ClusterTarget cluster;
+
+  /** On a cluster target: every namespace the sandbox uses there, and those it created. */
+  List<String> clusterNamespaces = List.of();
+
+  List<String> createdNamespaces = List.of();
+
+  /** What a cluster target leaves out (cluster-scoped objects, packs), each with why. */
+  final List<String> leftOut = new ArrayList<>();
+
+  /**
+   * A deployment into namespaces of a shared cluster.
+   *
+   * @param tenancy the sandbox's identity and namespace mapping there
+   * @param services the services to run there as StatefulSets
+   * @param lease how long its lease holds without renewal
+   */
+  record ClusterTarget(
+      dev.sandbox.cluster.Tenancy tenancy,
+      List<dev.sandbox.cluster.InClusterServices.Wanted> services,
+      java.time.Duration lease) {}
+
   DeployContext(
       DockerClient docker,
       Stack stack,
@@ -78,6 +101,10 @@ final class DeployContext {
         new ManifestLoader(
             stack.manifests().excludeKinds(),
             images,
-            dir -> dev.sandbox.k3s.Kustomize.render(docker, nodeId, dir, stack.source()));
+            dir ->
+                nodeId == null
+                    ? dev.sandbox.k3s.Kustomize.renderOffNode(
+                        docker, images.apply(stack.k3s().image()), dir, stack.source())
+                    : dev.sandbox.k3s.Kustomize.render(docker, nodeId, dir, stack.source()));
   }
 }

@@ -44,6 +44,22 @@ public final class Deployment {
           new AwaitWorkloads(),
           new CheckSelectors());
 
+  /**
+   * The whole stack into namespaces of a shared cluster: the services run there as StatefulSets,
+   * nothing is loaded into a node, and what is cluster-wide (admission policies, cluster-scoped
+   * objects, the monitoring pack) is left out and reported.
+   */
+  static final List<Step> CLUSTER =
+      List.of(
+          new ReadManifests(),
+          new MapNamespaces(),
+          new StandIns(),
+          new RunServices(),
+          new InstallPolicies(),
+          new ApplyManifests(),
+          new AwaitWorkloads(),
+          new CheckSelectors());
+
   /** Given manifests into one namespace (a test class's own): no reading, no packs. */
   static final List<Step> NAMESPACE =
       List.of(
@@ -114,6 +130,36 @@ public final class Deployment {
     context.wireInto = List.of(namespace);
     run(NAMESPACE, context, listener);
   }
+
+  /**
+   * Deploys the whole stack into a shared cluster as sandbox {@code tenancy}; returns what was left
+   * out (each with why) and the cluster namespaces it uses.
+   */
+  public static OnCluster onCluster(
+      Stack stack,
+      ImageMap images,
+      KubernetesClient client,
+      dev.sandbox.cluster.Tenancy tenancy,
+      List<dev.sandbox.cluster.InClusterServices.Wanted> services,
+      List<ClusterBinding> bindings,
+      java.time.Duration lease,
+      ProgressListener listener) {
+    DeployContext context =
+        new DeployContext(null, stack, images, false, false, null, bindings, client, Set.of());
+    context.cluster = new DeployContext.ClusterTarget(tenancy, services, lease);
+    if (stack.monitoring().enabled()) {
+      String why =
+          "the monitoring pack: on a cluster target the cluster's own monitoring scrapes the"
+              + " sandbox's pods";
+      context.leftOut.add(why);
+      listener.onEvent(ProgressListener.Event.info("monitoring", "left out " + why));
+    }
+    run(CLUSTER, context, listener);
+    return new OnCluster(context.clusterNamespaces, List.copyOf(context.leftOut));
+  }
+
+  /** What {@link #onCluster} deployed into, and what it left out. */
+  public record OnCluster(List<String> namespaces, List<String> leftOut) {}
 
   private static DeployContext context(
       Stack stack,

@@ -13,7 +13,7 @@ final class InstallMonitoring extends Step {
 
   @Override
   boolean appliesTo(DeployContext context) {
-    return !context.monitoring.isEmpty();
+    return context.cluster == null && !context.monitoring.isEmpty();
   }
 
   @Override

@@ -50,9 +50,30 @@ final class InstallPolicies extends Step {
     Stack stack = context.stack;
     Set<String> namespaces = WireServices.Namespaces.of(context.manifests);
     List<Manifest> packs = PolicyPacks.manifests(stack, namespaces, context.loader);
-    PolicyPacks.labelNamespaces(context.client, stack, namespaces);
-    PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
-    PolicyPacks.awaitGuardrails(context.client, stack, GUARDRAILS_ACTIVE);
+    if (context.cluster != null) {
+      packs = onCluster(context, namespaces, packs, listener);
+      List<String> labelled = new java.util.ArrayList<>(namespaces);
+      labelled.retainAll(context.createdNamespaces);
+      if (stack.policies().packs().contains("pod-security")) {
+        for (String given : namespaces) {
+          if (!labelled.contains(given)) {
+            leaveOut(
+                context,
+                listener,
+                "Pod Security labels on namespace "
+                    + given
+                    + ": it was given pre-created, and labelling a namespace is the cluster"
+                    + " admin's right; the cluster's own Pod Security settings apply there");
+          }
+        }
+      }
+      PolicyPacks.labelNamespaces(context.client, stack, labelled);
+      PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
+    } else {
+      PolicyPacks.labelNamespaces(context.client, stack, namespaces);
+      PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
+      PolicyPacks.awaitGuardrails(context.client, stack, GUARDRAILS_ACTIVE);
+    }
     Stack.Policies policies = stack.policies();
     return packs.size()
         + " policy object(s); Pod Security "
@@ -62,5 +83,40 @@ final class InstallPolicies extends Step {
         + (namespaces.isEmpty()
             ? " (no object lands in a namespace)"
             : " on " + String.join(", ", namespaces));
+  }
+
+  /**
+   * On a shared cluster the packs go into the sandbox's own namespaces only: admission policies
+   * (cluster-wide by nature) are left out and reported, and the team's own namespaced policies move
+   * into the sandbox's namespaces like the manifests.
+   */
+  private static List<Manifest> onCluster(
+      DeployContext context,
+      Set<String> namespaces,
+      List<Manifest> packs,
+      ProgressListener listener) {
+    List<Manifest> kept = new java.util.ArrayList<>();
+    for (Manifest pack : packs) {
+      if (WireServices.Namespaces.CLUSTER_SCOPED.contains(pack.kind())) {
+        leaveOut(
+            context,
+            listener,
+            pack.displayName()
+                + ": admission policies act on the whole cluster, every tenant's; the"
+                + " platform team installs them there");
+        continue;
+      }
+      String ns = pack.namespace() == null ? "default" : pack.namespace();
+      if (!namespaces.contains(ns)) {
+        pack.moveTo(context.cluster.tenancy().namespace(ns));
+      }
+      kept.add(pack);
+    }
+    return kept;
+  }
+
+  private static void leaveOut(DeployContext context, ProgressListener listener, String why) {
+    context.leftOut.add(why);
+    listener.onEvent(ProgressListener.Event.info("policies", "left out " + why));
   }
 }

@@ -86,7 +86,7 @@ final class ReadManifests extends Step {
   }
 
   /** Whether a kind is namespaced: the common cluster-scoped kinds, else API discovery. */
-  private static final class Scopes {
+  static final class Scopes {
     private final DeployContext context;
     private final Map<String, Boolean> discovered = new HashMap<>();
 

@@ -61,6 +61,130 @@ public final class Kustomize {
     }
   }
 
+  /**
+   * Renders a kustomization without a sandbox node (a cluster target): with {@code kubectl} when it
+   * is on the PATH, else with the kubectl of a throwaway container of the k3s image {@code
+   * k3sImage} on the local Docker engine.
+   */
+  public static String renderOffNode(
+      DockerClient docker, String k3sImage, Path dir, Optional<Path> stackFile) {
+    Optional<Path> kubectl = onPath("kubectl");
+    if (kubectl.isPresent()) {
+      try {
+        Process process =
+            new ProcessBuilder(kubectl.get().toString(), "kustomize", dir.toString()).start();
+        java.util.concurrent.CompletableFuture<String> err =
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return new String(process.getErrorStream().readAllBytes());
+                  } catch (java.io.IOException e) {
+                    return "";
+                  }
+                });
+        String out = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+          throw new SandboxException.ManifestApply(
+              failure(dir, dir, (err.join().strip() + " " + out.strip()).strip()), null);
+        }
+        return out;
+      } catch (java.io.IOException e) {
+        throw new SandboxException.ManifestApply(
+            "kubectl kustomize " + dir + " could not run: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException("Interrupted while rendering " + dir, e);
+      }
+    }
+    Path root = stackFile.map(Path::toAbsolutePath).map(Path::getParent).orElse(dir);
+    if (!dir.toAbsolutePath().startsWith(root)) {
+      root = dir;
+    }
+    root = root.toAbsolutePath();
+    DockerClient client = docker != null ? docker : dev.sandbox.docker.DockerEngine.client();
+    String relative = root.relativize(dir.toAbsolutePath()).toString().replace('\\', '/');
+    String inContainer = "/tmp/" + root.getFileName() + (relative.isEmpty() ? "" : "/" + relative);
+    String id =
+        client
+            .createContainerCmd(k3sImage)
+            .withEntrypoint("kubectl")
+            .withCmd("kustomize", inContainer)
+            .withLabels(java.util.Map.of("dev.sandbox.purpose", "kustomize"))
+            .exec()
+            .getId();
+    try {
+      client
+          .copyArchiveToContainerCmd(id)
+          .withHostResource(root.toString())
+          .withRemotePath("/tmp")
+          .exec();
+      client.startContainerCmd(id).exec();
+      int code =
+          client
+              .waitContainerCmd(id)
+              .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
+              .awaitStatusCode(2, java.util.concurrent.TimeUnit.MINUTES);
+      StringBuilder out = new StringBuilder();
+      StringBuilder err = new StringBuilder();
+      try {
+        client
+            .logContainerCmd(id)
+            .withStdOut(true)
+            .withStdErr(true)
+            .exec(
+                new com.github.dockerjava.api.async.ResultCallback.Adapter<
+                    com.github.dockerjava.api.model.Frame>() {
+                  @Override
+                  public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                    String text =
+                        new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8);
+                    if (frame.getStreamType()
+                        == com.github.dockerjava.api.model.StreamType.STDERR) {
+                      err.append(text);
+                    } else {
+                      out.append(text);
+                    }
+                  }
+                })
+            .awaitCompletion(1, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException("Interrupted while rendering " + dir, e);
+      }
+      if (code != 0) {
+        throw new SandboxException.ManifestApply(
+            failure(
+                dir,
+                root,
+                (err.toString().strip() + " " + out.toString().strip())
+                    .replace("/tmp/" + root.getFileName(), root.toString())
+                    .strip()),
+            null);
+      }
+      return out.toString();
+    } finally {
+      try {
+        client.removeContainerCmd(id).withForce(true).exec();
+      } catch (RuntimeException e) {
+        // already gone
+      }
+    }
+  }
+
+  private static Optional<Path> onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      Path candidate = Path.of(dir, program);
+      if (java.nio.file.Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The message for a kustomization kustomize could not render, in the user's paths. */
   static String failure(Path dir, Path root, String output) {
     return "kustomize could not render "

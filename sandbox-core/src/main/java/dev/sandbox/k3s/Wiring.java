@@ -28,9 +28,16 @@ public final class Wiring {
 
   private Wiring() {}
 
+  /**
+   * The objects wiring one binding into one namespace. A binding whose address is a DNS name (a
+   * service running in the cluster itself, in the sandbox's services namespace) gets an {@code
+   * ExternalName} Service with the production name instead of a Service with an EndpointSlice: it
+   * follows the pod wherever it is rescheduled.
+   */
   public static List<HasMetadata> objects(String namespace, ClusterBinding binding) {
     Map<String, String> labels = Map.of(MANAGED_BY, "sandbox");
     List<HasMetadata> objects = new ArrayList<>();
+    boolean inCluster = !binding.ip().matches("[0-9.]+|[0-9a-fA-F:]+");
     ServiceBuilder service =
         new ServiceBuilder()
             .withNewMetadata()
@@ -39,7 +46,8 @@ public final class Wiring {
             .withLabels(labels)
             .endMetadata()
             .withNewSpec()
-            .withType("ClusterIP")
+            .withType(inCluster ? "ExternalName" : "ClusterIP")
+            .withExternalName(inCluster ? binding.ip() : null)
             .endSpec();
     EndpointSliceBuilder slice =
         new EndpointSliceBuilder()
@@ -80,7 +88,9 @@ public final class Wiring {
                       .build());
             });
     objects.add(service.build());
-    objects.add(slice.build());
+    if (!inCluster) {
+      objects.add(slice.build());
+    }
     objects.add(
         new SecretBuilder()
             .withNewMetadata()
@@ -110,18 +120,33 @@ public final class Wiring {
       Collection<String> namespaces,
       Collection<ClusterBinding> bindings,
       Map<String, ? extends Collection<String>> unwired) {
+    apply(client, namespaces, bindings, unwired, true);
+  }
+
+  /**
+   * As {@link #apply(KubernetesClient, Collection, Collection, Map)}; without {@code
+   * createNamespaces} the namespaces must exist (a cluster target made or was given them).
+   */
+  public static void apply(
+      KubernetesClient client,
+      Collection<String> namespaces,
+      Collection<ClusterBinding> bindings,
+      Map<String, ? extends Collection<String>> unwired,
+      boolean createNamespaces) {
     for (String namespace : namespaces) {
       if (!isNamespaceName(namespace)) {
         // not ours to report: the manifests' pre-check (Apply) rejects the objects naming it, with
         // file, document and the API server's reason
         continue;
       }
-      client
-          .resource(
-              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-          .fieldManager(Apply.FIELD_MANAGER)
-          .forceConflicts()
-          .serverSideApply();
+      if (createNamespaces) {
+        client
+            .resource(
+                new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+            .fieldManager(Apply.FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply();
+      }
       Collection<String> skip = unwired.containsKey(namespace) ? unwired.get(namespace) : List.of();
       for (ClusterBinding binding : bindings) {
         if (skip.contains(binding.serviceName())) {

@@ -88,6 +88,30 @@ public final class PostgresService implements BackingService {
   }
 
   @Override
+  public Workload workload(ServiceSpec spec, Credentials credentials) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("POSTGRES_DB", spec.setting(DATABASE));
+    env.put("POSTGRES_USER", credentials.username());
+    env.put("POSTGRES_PASSWORD", credentials.password());
+    // a sub-folder: a fresh volume's root may hold lost+found, which initdb refuses
+    env.put("PGDATA", dataPath() + "/pgdata");
+    // over TCP: the entrypoint's temporary initialisation server listens on the socket only
+    return new Workload(
+        env,
+        List.of(),
+        List.of(
+            "pg_isready",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            String.valueOf(PORT),
+            "-U",
+            credentials.username(),
+            "-d",
+            spec.setting(DATABASE)));
+  }
+
+  @Override
   public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
     PostgresEndpoint inCluster =
         new PostgresEndpoint(

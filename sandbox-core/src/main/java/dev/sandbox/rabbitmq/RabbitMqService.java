@@ -70,6 +70,17 @@ public final class RabbitMqService implements BackingService {
   }
 
   @Override
+  public Workload workload(ServiceSpec spec, Credentials credentials) {
+    return new Workload(
+        Map.of(
+            "RABBITMQ_DEFAULT_USER", credentials.username(),
+            "RABBITMQ_DEFAULT_PASS", credentials.password(),
+            "RABBITMQ_DEFAULT_VHOST", spec.setting(VHOST)),
+        List.of(),
+        List.of());
+  }
+
+  @Override
   public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
     String vhost = spec.setting(VHOST);
     RabbitEndpoint inCluster =

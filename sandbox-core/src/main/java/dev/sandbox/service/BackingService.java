@@ -51,6 +51,22 @@ public interface BackingService {
   GenericContainer<?> container(
       ServiceSpec spec, String image, Credentials credentials, boolean existingData);
 
+  /**
+   * How the service runs as a pod on a cluster target (a StatefulSet the sandbox owns): its
+   * environment, its command (empty: the image's own) and the command that says it is ready (empty:
+   * its first port accepts connections).
+   */
+  record Workload(Map<String, String> env, List<String> command, List<String> readinessCommand) {
+    public Workload {
+      env = Map.copyOf(env);
+      command = List.copyOf(command);
+      readinessCommand = List.copyOf(readinessCommand);
+    }
+  }
+
+  /** The pod's environment and readiness on a cluster target; see {@link Workload}. */
+  Workload workload(ServiceSpec spec, Credentials credentials);
+
   /** The in-cluster view: Service name, ports and the Secret production YAML reads. */
   ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp);
 

@@ -31,6 +31,8 @@ import java.util.TreeSet;
  * @param monitoring the monitoring pack
  * @param imageMap official image to mirror or local image
  * @param readiness how long to wait for the slice to become ready
+ * @param target where the slice runs: the local k3s container, or a namespace of an existing
+ *     cluster
  */
 public record Stack(
     String name,
@@ -43,7 +45,8 @@ public record Stack(
     Policies policies,
     Monitoring monitoring,
     ImageMap imageMap,
-    Readiness readiness) {
+    Readiness readiness,
+    Target target) {
 
   public Stack {
     SandboxName.check(name, null);
@@ -57,6 +60,7 @@ public record Stack(
     Objects.requireNonNull(monitoring, "monitoring");
     Objects.requireNonNull(imageMap, "imageMap");
     Objects.requireNonNull(readiness, "readiness");
+    Objects.requireNonNull(target, "target");
   }
 
   /** A copy with another name, for example from {@code --name}. */
@@ -74,6 +78,23 @@ public record Stack(
     return copy(name, imageMap, newReadiness);
   }
 
+  /** A copy that runs on the cluster of kubeconfig context {@code context} (from --context). */
+  public Stack withContext(String context) {
+    return new Stack(
+        name,
+        source,
+        hash,
+        k3s,
+        manifests,
+        images,
+        services,
+        policies,
+        monitoring,
+        imageMap,
+        readiness,
+        target.withContext(context));
+  }
+
   private Stack copy(String newName, ImageMap newImageMap, Readiness newReadiness) {
     return new Stack(
         newName,
@@ -86,7 +107,8 @@ public record Stack(
         policies,
         monitoring,
         newImageMap,
-        newReadiness);
+        newReadiness,
+        target);
   }
 
   /** One backing service's section, when a registered service has that id. */
@@ -178,6 +200,10 @@ public record Stack(
     parts.put("monitoring", monitoring.toString());
     parts.put("image-map", new TreeMap<>(imageMap.entries()).toString());
     parts.put("readiness", readiness.timeout().toString());
+    if (target.isCluster()) {
+      parts.put(
+          "target", target.context().orElseThrow() + "|" + new TreeMap<>(target.namespaces()));
+    }
     parts.replaceAll((part, text) -> shortHash(text));
     return parts;
   }
@@ -440,6 +466,51 @@ public record Stack(
   }
 
   /** How long {@code up} waits for the cluster, services and workloads. */
+  /**
+   * Where the slice runs: without a context the local k3s container beside the services; with one,
+   * namespaces of the cluster that kubeconfig context names, the services running there as
+   * StatefulSets.
+   *
+   * @param context a kubeconfig context, empty for the local node
+   * @param kubeconfig the kubeconfig file holding it; empty: KUBECONFIG, else ~/.kube/config
+   * @param namespaces a manifest namespace (or {@code sandbox}, the services' own) to the
+   *     pre-created namespace it goes into; every other gets the sandbox's prefix
+   * @param expiry how long a sandbox of the CLI lives on a cluster before {@code sandbox gc} may
+   *     remove it (renewed by every {@code up}); one whose owner process keeps a lease goes when
+   *     that process has been gone a minute
+   */
+  public record Target(
+      Optional<String> context,
+      Optional<Path> kubeconfig,
+      Map<String, String> namespaces,
+      Duration expiry) {
+    public static final Duration DEFAULT_EXPIRY = Duration.ofHours(24);
+
+    public Target {
+      Objects.requireNonNull(context, "context");
+      Objects.requireNonNull(kubeconfig, "kubeconfig");
+      namespaces = Collections.unmodifiableMap(new LinkedHashMap<>(namespaces));
+      Objects.requireNonNull(expiry, "expiry");
+    }
+
+    /** The local k3s container. */
+    public static Target local() {
+      return new Target(Optional.empty(), Optional.empty(), Map.of(), DEFAULT_EXPIRY);
+    }
+
+    public boolean isCluster() {
+      return context.isPresent();
+    }
+
+    public Target withContext(String newContext) {
+      return new Target(
+          newContext == null || newContext.isBlank() ? Optional.empty() : Optional.of(newContext),
+          kubeconfig,
+          namespaces,
+          expiry);
+    }
+  }
+
   public record Readiness(Duration timeout) {
     public Readiness {
       Objects.requireNonNull(timeout, "timeout");

@@ -52,7 +52,8 @@ public final class StackLoader {
           "policies",
           "monitoring",
           "image-map",
-          "readiness");
+          "readiness",
+          "target");
   private static final List<String> PACKS = List.of("pod-security", "network", "guardrails");
   private static final List<String> GUARDRAILS =
       List.of("resources", "image-tag", "probes", "name-label");
@@ -189,6 +190,8 @@ public final class StackLoader {
     Map<String, YamlTree.Entry> readiness = top.get("readiness").mapping(List.of("timeout"));
     Duration timeout = duration(readiness.get("timeout"));
 
+    Stack.Target target = target(top.get("target"), baseDir);
+
     return new Stack(
         name,
         source,
@@ -200,7 +203,58 @@ public final class StackLoader {
         policies,
         monitoring,
         ImageMap.of(imageMap),
-        new Stack.Readiness(timeout));
+        new Stack.Readiness(timeout),
+        target);
+  }
+
+  /**
+   * {@code target}: an empty context is the local node; a context's namespaces map (manifest
+   * namespace to a pre-created one) must hold namespace names, each used once.
+   */
+  private static Stack.Target target(YamlTree.Entry entry, Path baseDir) {
+    if (entry == null) {
+      return Stack.Target.local();
+    }
+    Map<String, YamlTree.Entry> target =
+        entry.mapping(List.of("context", "kubeconfig", "namespaces", "expiry"));
+    String context = target.get("context") == null ? "" : target.get("context").string().trim();
+    Map<String, String> namespaces = new LinkedHashMap<>();
+    if (target.get("namespaces") != null) {
+      target
+          .get("namespaces")
+          .freeMapping("manifest namespace to pre-created namespace")
+          .forEach(
+              (from, to) -> {
+                String name = to.nonBlank("a namespace name");
+                for (String candidate : List.of(from, name)) {
+                  if (!candidate.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                    throw to.error(
+                        "'"
+                            + candidate
+                            + "' is not a namespace name: lower-case letters, digits and '-',"
+                            + " at most 63, for example ci-42-orders.");
+                  }
+                }
+                if (namespaces.containsValue(name)) {
+                  throw to.error(
+                      "namespace '"
+                          + name
+                          + "' is given twice; each manifest namespace needs its own.");
+                }
+                namespaces.put(from, name);
+              });
+    }
+    Duration expiry =
+        target.get("expiry") == null ? Stack.Target.DEFAULT_EXPIRY : duration(target.get("expiry"));
+    String kubeconfig =
+        target.get("kubeconfig") == null ? "" : target.get("kubeconfig").string().trim();
+    return new Stack.Target(
+        context.isEmpty() ? Optional.empty() : Optional.of(context),
+        kubeconfig.isEmpty()
+            ? Optional.empty()
+            : Optional.of(baseDir.resolve(kubeconfig).toAbsolutePath().normalize()),
+        namespaces,
+        expiry);
   }
 
   /** {@code k3s.ingress}: {@code traefik} (k3s's bundled controller) or {@code none}. */

@@ -81,6 +81,19 @@ public final class GreeterService implements BackingService {
   }
 
   @Override
+  public Workload workload(ServiceSpec spec, Credentials credentials) {
+    return new Workload(
+        Map.of("ANSWER", spec.setting("greeting") + " " + credentials.password()),
+        List.of(
+            "sh",
+            "-c",
+            "mkdir -p /tmp/www && echo \"$ANSWER\" > /tmp/www/index.html && exec httpd -f -p "
+                + PORT
+                + " -h /tmp/www"),
+        List.of());
+  }
+
+  @Override
   public ClusterBinding binding(ServiceSpec spec, Credentials credentials, String containerIp) {
     Map<String, String> logical = new LinkedHashMap<>();
     logical.put("url", "http://" + spec.serviceName() + ":" + PORT + "/");

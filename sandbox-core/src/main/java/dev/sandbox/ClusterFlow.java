@@ -1,0 +1,189 @@
+package dev.sandbox;
+
+import dev.sandbox.cluster.ClusterConnection;
+import dev.sandbox.cluster.ClusterSandboxes;
+import dev.sandbox.cluster.InClusterServices;
+import dev.sandbox.cluster.Tenancy;
+import dev.sandbox.engine.Deployment;
+import dev.sandbox.engine.UpPlan;
+import dev.sandbox.service.BackingService;
+import dev.sandbox.service.ClusterBinding;
+import dev.sandbox.service.Credentials;
+import dev.sandbox.service.Registry;
+import dev.sandbox.stack.Stack;
+import dev.sandbox.state.StateStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code up} and {@code down} on a cluster target: the stack goes into the sandbox's own namespaces
+ * of an existing cluster ({@link Deployment#onCluster}), its services as StatefulSets there, and
+ * the host reaches them through port-forwards the handle keeps. What it created is removed when the
+ * start fails. Internal.
+ */
+final class ClusterFlow {
+
+  /** The state entry describing a cluster target (beside the services' details). */
+  static final String STATE_KEY = "cluster-target";
+
+  /** How long {@code down} waits for the sandbox's namespaces to be gone. */
+  static final Duration NAMESPACES_GONE = Duration.ofMinutes(3);
+
+  private final SandboxEngine engine;
+  private final StateStore store;
+
+  ClusterFlow(SandboxEngine engine, StateStore store) {
+    this.engine = engine;
+    this.store = store;
+  }
+
+  /** The state's lease kind of a sandbox whose lease its process renews. */
+  static final String HELD = "held";
+
+  static boolean isCluster(SandboxState state) {
+    return state.services().containsKey(STATE_KEY);
+  }
+
+  /**
+   * @param held the sandbox lives as long as this process: its lease lasts a minute and the handle
+   *     renews it (tests, exec); otherwise it lasts the stack's {@code target.expiry}
+   */
+  SandboxState up(Stack stack, UpOptions options, boolean held, ProgressListener listener) {
+    String name = stack.name();
+    String context = stack.target().context().orElseThrow();
+    Tenancy tenancy = Tenancy.of(stack, store.root().toString());
+    String kubeconfig = ClusterConnection.kubeconfig(stack.target(), tenancy.servicesNamespace());
+    Instant begin = Instant.now();
+    listener.onEvent(ProgressListener.Event.started("cluster", "connecting to context " + context));
+    KubernetesClient client = ClusterConnection.client(kubeconfig, context);
+    listener.onEvent(
+        ProgressListener.Event.done(
+            "cluster",
+            client.getConfiguration().getMasterUrl() + " as sandbox " + tenancy.id(),
+            Duration.between(begin, Instant.now())));
+    Map<String, Credentials> credentials = store.credentials(name);
+    List<BackingService> services = Registry.enabledIn(stack);
+    services.forEach(s -> credentials.computeIfAbsent(s.id(), id -> Credentials.generate()));
+    store.writeCredentials(name, credentials);
+    ImageMap images = engine.imageMap(stack);
+    List<InClusterServices.Wanted> wanted = new ArrayList<>();
+    List<ClusterBinding> bindings = new ArrayList<>();
+    for (BackingService service : services) {
+      var spec = stack.service(service.id()).orElseThrow();
+      InClusterServices.Wanted one =
+          new InClusterServices.Wanted(
+              service, spec, images.apply(spec.image()), credentials.get(service.id()));
+      wanted.add(one);
+      bindings.add(InClusterServices.binding(one, tenancy.servicesNamespace()));
+    }
+    Deployment.OnCluster deployed;
+    try {
+      deployed =
+          Deployment.onCluster(
+              stack,
+              images,
+              client,
+              tenancy,
+              wanted,
+              bindings,
+              held ? ClusterSandboxes.HELD : stack.target().expiry(),
+              listener);
+    } catch (RuntimeException e) {
+      if (!options.keepOnFailure()) {
+        listener.onEvent(
+            ProgressListener.Event.info(name, "removing what was created on the cluster"));
+        removeOwn(client, tenancy);
+      }
+      client.close();
+      throw e;
+    }
+    client.close();
+    Map<String, Map<String, String>> details = new LinkedHashMap<>();
+    for (InClusterServices.Wanted one : wanted) {
+      Map<Integer, Integer> ports = new HashMap<>();
+      one.service().publishedPorts().forEach(p -> ports.put(p, freePort()));
+      Map<String, String> host =
+          new LinkedHashMap<>(one.service().hostDetails(one.spec(), one.credentials(), ports));
+      ports.forEach((inside, outside) -> host.put("published." + inside, outside.toString()));
+      details.put(one.service().id(), host);
+    }
+    Map<String, String> target = new LinkedHashMap<>();
+    target.put("context", context);
+    target.put("id", tenancy.id());
+    target.put("services-namespace", tenancy.servicesNamespace());
+    target.put("namespaces", String.join(",", deployed.namespaces()));
+    target.put("left-out", String.valueOf(deployed.leftOut().size()));
+    target.put("lease", held ? HELD : "expiry");
+    details.put(STATE_KEY, target);
+    SandboxState state =
+        new SandboxState(
+            name,
+            stack.hash(),
+            UpPlan.parts(stack),
+            stack.source().map(Path::toString).orElse("embedded"),
+            SandboxEngine.VERSION,
+            Instant.now(),
+            store.kubeconfig(name).toString(),
+            0,
+            Map.of(),
+            details,
+            true);
+    store.write(state, kubeconfig);
+    return state;
+  }
+
+  /** Removes this tenancy's sandbox from the cluster as its lease describes it, if it has one. */
+  private static List<String> removeOwn(KubernetesClient client, Tenancy tenancy) {
+    Optional<ClusterSandboxes.Found> found =
+        ClusterSandboxes.list(client, List.of(tenancy.servicesNamespace())).stream()
+            .filter(f -> tenancy.id().equals(f.id()))
+            .findFirst();
+    return found.map(f -> ClusterSandboxes.remove(client, f, NAMESPACES_GONE)).orElse(List.of());
+  }
+
+  /** {@code down} of a sandbox on a cluster target: its namespaces (or objects) and its state. */
+  List<String> down(SandboxState state, ProgressListener listener) {
+    Map<String, String> target = state.services().get(STATE_KEY);
+    Instant begin = Instant.now();
+    listener.onEvent(
+        ProgressListener.Event.started(
+            state.name(),
+            "removing " + target.get("namespaces") + " from " + target.get("context")));
+    String kubeconfig = engine.kubeconfigOf(state);
+    List<String> removed;
+    try (KubernetesClient client = ClusterConnection.client(kubeconfig, target.get("context"))) {
+      Optional<ClusterSandboxes.Found> found =
+          ClusterSandboxes.list(client, List.of(target.get("services-namespace"))).stream()
+              .filter(f -> target.get("id").equals(f.id()))
+              .findFirst();
+      removed =
+          found.map(f -> ClusterSandboxes.remove(client, f, NAMESPACES_GONE)).orElse(List.of());
+    }
+    store.remove(state.name(), false);
+    listener.onEvent(
+        ProgressListener.Event.done(
+            state.name(),
+            "removed " + removed.size() + " namespace(s)/object(s)",
+            Duration.between(begin, Instant.now())));
+    return removed;
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new SandboxException("No free local port for a port-forward: " + e.getMessage(), e);
+    }
+  }
+}

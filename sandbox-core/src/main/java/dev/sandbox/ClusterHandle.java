@@ -1,0 +1,121 @@
+package dev.sandbox;
+
+import dev.sandbox.cluster.ClusterSandboxes;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The handle of a sandbox on a cluster target: the host reaches its services through port-forwards
+ * on 127.0.0.1 that live as long as the handle — on the ports recorded at {@code up} when they are
+ * free, else on new ones (the endpoints say which) — and a handle that owns the sandbox renews its
+ * lease while it is open. Internal.
+ */
+final class ClusterHandle {
+
+  private ClusterHandle() {}
+
+  static Sandbox open(SandboxState state, String kubeconfig, Runnable down, boolean owned) {
+    Path path = Path.of(state.kubeconfig());
+    Map<String, String> target = state.services().get(ClusterFlow.STATE_KEY);
+    String namespace = target.get("services-namespace");
+    Sandbox forwarder = new Sandbox(state, kubeconfig, path, () -> {});
+    List<LocalPortForward> forwards = new ArrayList<>();
+    Map<String, Map<String, String>> services = new LinkedHashMap<>();
+    try {
+      for (var service : state.services().entrySet()) {
+        if (service.getKey().equals(ClusterFlow.STATE_KEY)) {
+          services.put(service.getKey(), service.getValue());
+          continue;
+        }
+        Map<String, String> details = new LinkedHashMap<>(service.getValue());
+        for (var entry : service.getValue().entrySet()) {
+          if (!entry.getKey().startsWith("published.")) {
+            continue;
+          }
+          int inside = Integer.parseInt(entry.getKey().substring("published.".length()));
+          String recorded = entry.getValue();
+          LocalPortForward forward;
+          try {
+            forward =
+                forwarder.portForward(
+                    namespace, service.getKey(), inside, Integer.parseInt(recorded));
+          } catch (RuntimeException busy) {
+            forward = forwarder.portForward(namespace, service.getKey(), inside, 0);
+            String now = String.valueOf(forward.getLocalPort());
+            details.replaceAll(
+                (key, value) ->
+                    value.equals(recorded)
+                        ? now
+                        : value.replace("127.0.0.1:" + recorded, "127.0.0.1:" + now));
+          }
+          forwards.add(forward);
+        }
+        services.put(service.getKey(), details);
+      }
+    } catch (RuntimeException e) {
+      closeAll(forwards);
+      forwarder.close();
+      throw e;
+    }
+    ScheduledExecutorService renewal = null;
+    if (owned || ClusterFlow.HELD.equals(target.get("lease"))) {
+      renewal =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread thread = new Thread(r, "sandbox-lease-" + state.name());
+                thread.setDaemon(true);
+                return thread;
+              });
+      long every = ClusterSandboxes.RENEW_EVERY.toMillis();
+      renewal.scheduleAtFixedRate(
+          () -> ClusterSandboxes.renew(forwarder.client(), namespace),
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
+    }
+    ScheduledExecutorService renewing = renewal;
+    SandboxState reachable =
+        new SandboxState(
+            state.name(),
+            state.stackHash(),
+            state.stackParts(),
+            state.stackFile(),
+            state.version(),
+            state.createdAt(),
+            state.kubeconfig(),
+            state.apiServerPort(),
+            state.containers(),
+            services,
+            state.complete());
+    return new Sandbox(
+        reachable,
+        kubeconfig,
+        path,
+        () -> {
+          if (renewing != null) {
+            renewing.shutdownNow();
+          }
+          closeAll(forwards);
+          forwarder.close();
+          down.run();
+        });
+  }
+
+  private static void closeAll(List<LocalPortForward> forwards) {
+    for (LocalPortForward forward : forwards) {
+      try {
+        forward.close();
+      } catch (IOException e) {
+        // it dies with the client anyway
+      }
+    }
+  }
+}

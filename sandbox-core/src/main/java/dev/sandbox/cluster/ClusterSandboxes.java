@@ -1,0 +1,261 @@
+package dev.sandbox.cluster;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The sandboxes on a shared cluster, found by their leases: each keeps a {@code Lease} named {@code
+ * sandbox} in its services namespace, listing its namespaces and the kinds it applied. While its
+ * owner lives the lease is renewed — every {@code up} for a CLI sandbox (which lives for the
+ * stack's {@code target.expiry}), every few seconds for a test run or {@code exec} (a minute
+ * without renewal and it has expired). An expired sandbox is garbage: {@link #remove} deletes the
+ * namespaces it created and, in namespaces it was given, every object carrying its label. Internal.
+ */
+public final class ClusterSandboxes {
+
+  /** The lease's name, in the sandbox's services namespace. */
+  public static final String LEASE = "sandbox";
+
+  static final String NAMESPACES = "sandbox.dev/namespaces";
+  static final String KINDS = "sandbox.dev/kinds";
+
+  /** How long a lease held by a living process lasts without renewal. */
+  public static final Duration HELD = Duration.ofSeconds(60);
+
+  /** How often a living process renews it. */
+  public static final Duration RENEW_EVERY = Duration.ofSeconds(15);
+
+  private ClusterSandboxes() {}
+
+  /**
+   * A sandbox as its lease describes it.
+   *
+   * @param id its id ({@link Tenancy#id})
+   * @param name its name
+   * @param owner who started it
+   * @param leaseNamespace where its lease lives
+   * @param renewed when the lease was last renewed
+   * @param duration how long it holds without renewal
+   * @param namespaces its cluster namespaces
+   * @param kinds {@code apiVersion/Kind} of what it applied, for namespaces it was given
+   */
+  public record Found(
+      String id,
+      String name,
+      String owner,
+      String leaseNamespace,
+      Instant renewed,
+      Duration duration,
+      List<String> namespaces,
+      List<String> kinds) {
+
+    public Instant expires() {
+      return renewed.plus(duration);
+    }
+
+    public boolean expired(Instant now) {
+      return now.isAfter(expires());
+    }
+  }
+
+  /** Writes (or renews) the lease of a sandbox holding {@code namespaces}. */
+  public static void hold(
+      KubernetesClient client,
+      Tenancy tenancy,
+      Collection<String> namespaces,
+      Collection<String> kinds,
+      Duration duration) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(NAMESPACES, String.join(",", new LinkedHashSet<>(namespaces)));
+    annotations.put(KINDS, String.join(",", new LinkedHashSet<>(kinds)));
+    Lease lease =
+        new LeaseBuilder()
+            .withNewMetadata()
+            .withName(LEASE)
+            .withNamespace(tenancy.servicesNamespace())
+            .withLabels(tenancy.labels())
+            .withAnnotations(annotations)
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity(tenancy.owner())
+            .withLeaseDurationSeconds((int) Math.min(Integer.MAX_VALUE, duration.toSeconds()))
+            .withRenewTime(java.time.ZonedDateTime.now(ZoneOffset.UTC))
+            .endSpec()
+            .build();
+    client.resource(lease).fieldManager("sandbox").forceConflicts().serverSideApply();
+  }
+
+  /** Renews a held lease's time; false when it is gone (removed by gc or down). */
+  public static boolean renew(KubernetesClient client, String namespace) {
+    try {
+      Lease lease =
+          client
+              .leases()
+              .inNamespace(namespace)
+              .withName(LEASE)
+              .edit(
+                  l -> {
+                    l.getSpec().setRenewTime(java.time.ZonedDateTime.now(ZoneOffset.UTC));
+                    return l;
+                  });
+      return lease != null;
+    } catch (KubernetesClientException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The sandboxes with a lease the client can see: across the cluster when it may list leases
+   * there, else in {@code namespaces} (a namespace-scoped kubeconfig's).
+   */
+  public static List<Found> list(KubernetesClient client, Collection<String> namespaces) {
+    List<Lease> leases = new ArrayList<>();
+    try {
+      leases.addAll(client.leases().inAnyNamespace().withLabel(Tenancy.SANDBOX).list().getItems());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      for (String namespace : namespaces) {
+        try {
+          leases.addAll(
+              client.leases().inNamespace(namespace).withLabel(Tenancy.SANDBOX).list().getItems());
+        } catch (KubernetesClientException forbidden) {
+          if (forbidden.getCode() != 403 && forbidden.getCode() != 404) {
+            throw forbidden;
+          }
+        }
+      }
+    }
+    List<Found> found = new ArrayList<>();
+    for (Lease lease : leases) {
+      if (!LEASE.equals(lease.getMetadata().getName())) {
+        continue;
+      }
+      found.add(describe(lease));
+    }
+    return found;
+  }
+
+  static Found describe(Lease lease) {
+    Map<String, String> labels = lease.getMetadata().getLabels();
+    Map<String, String> annotations =
+        lease.getMetadata().getAnnotations() == null
+            ? Map.of()
+            : lease.getMetadata().getAnnotations();
+    Instant renewed =
+        lease.getSpec().getRenewTime() == null
+            ? Instant.EPOCH
+            : lease.getSpec().getRenewTime().toInstant();
+    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+    return new Found(
+        labels.get(Tenancy.SANDBOX),
+        labels.getOrDefault(Tenancy.NAME, ""),
+        lease.getSpec().getHolderIdentity(),
+        lease.getMetadata().getNamespace(),
+        renewed,
+        Duration.ofSeconds(seconds == null ? 0 : seconds),
+        split(annotations.get(NAMESPACES)),
+        split(annotations.get(KINDS)));
+  }
+
+  private static List<String> split(String text) {
+    return text == null || text.isBlank() ? List.of() : Arrays.asList(text.split(","));
+  }
+
+  /**
+   * Removes a sandbox: the namespaces it created (and waits until they are gone, at most {@code
+   * wait}), and in namespaces it was given every object of the kinds it applied that carries its
+   * label, the services' objects and the lease last.
+   *
+   * @return what was removed, as {@code kind/namespace/name} or {@code namespace/name}
+   */
+  public static List<String> remove(KubernetesClient client, Found sandbox, Duration wait) {
+    List<String> removed = new ArrayList<>();
+    List<String> created = new ArrayList<>();
+    Set<String> kinds = new LinkedHashSet<>(sandbox.kinds());
+    kinds.addAll(
+        List.of(
+            "apps/v1/StatefulSet",
+            "v1/Service",
+            "v1/Secret",
+            "v1/PersistentVolumeClaim",
+            "networking.k8s.io/v1/NetworkPolicy"));
+    for (String namespace : sandbox.namespaces()) {
+      Namespace ns = null;
+      try {
+        ns = client.namespaces().withName(namespace).get();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403) {
+          throw e;
+        }
+      }
+      if (ns != null
+          && ns.getMetadata().getLabels() != null
+          && "true".equals(ns.getMetadata().getLabels().get(Tenancy.CREATED))
+          && sandbox.id().equals(ns.getMetadata().getLabels().get(Tenancy.SANDBOX))) {
+        client.namespaces().withName(namespace).delete();
+        created.add(namespace);
+        removed.add("namespace/" + namespace);
+        continue;
+      }
+      for (String kind : kinds) {
+        int slash = kind.lastIndexOf('/');
+        String apiVersion = kind.substring(0, slash);
+        String k = kind.substring(slash + 1);
+        try {
+          List<GenericKubernetesResource> items =
+              client
+                  .genericKubernetesResources(apiVersion, k)
+                  .inNamespace(namespace)
+                  .withLabel(Tenancy.SANDBOX, sandbox.id())
+                  .list()
+                  .getItems();
+          for (GenericKubernetesResource item : items) {
+            client.resource(item).delete();
+            removed.add(k.toLowerCase() + "/" + namespace + "/" + item.getMetadata().getName());
+          }
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 403 && e.getCode() != 404) {
+            throw e;
+          }
+        }
+      }
+    }
+    try {
+      client.leases().inNamespace(sandbox.leaseNamespace()).withName(LEASE).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+    Instant deadline = Instant.now().plus(wait);
+    for (String namespace : created) {
+      while (client.namespaces().withName(namespace).get() != null
+          && Instant.now().isBefore(deadline)) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return removed;
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,134 @@
+package dev.sandbox.engine;
+
+import dev.sandbox.ProgressListener;
+import dev.sandbox.SandboxException;
+import dev.sandbox.cluster.ClusterSandboxes;
+import dev.sandbox.cluster.NamespaceMapping;
+import dev.sandbox.cluster.Tenancy;
+import dev.sandbox.k3s.Apply;
+import dev.sandbox.manifest.Manifest;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * On a cluster target: moves the objects into the sandbox's own namespaces ({@link
+ * NamespaceMapping}), creates those it does not find pre-created — labelled with who owns them —
+ * checks that it may act in the pre-created ones, and takes the sandbox's lease before anything
+ * else lands, so that a start killed from here on is found by {@code sandbox gc}.
+ */
+final class MapNamespaces extends Step {
+
+  MapNamespaces() {
+    super("namespaces");
+  }
+
+  @Override
+  boolean appliesTo(DeployContext context) {
+    return context.cluster != null;
+  }
+
+  @Override
+  String describe(DeployContext context) {
+    return "mapping into " + context.cluster.tenancy().id() + "-*";
+  }
+
+  @Override
+  String run(DeployContext context, ProgressListener listener) {
+    Tenancy tenancy = context.cluster.tenancy();
+    // the monitoring pack stays out on a shared cluster (reported by Deployment.onCluster)
+    context.monitoring = new ArrayList<>();
+    ReadManifests.Scopes scopes = new ReadManifests.Scopes(context);
+    NamespaceMapping.Result result =
+        NamespaceMapping.apply(context.manifests, tenancy, m -> !scopes.namespaced(m));
+    context.manifests = new ArrayList<>(result.objects());
+    context.leftOut.addAll(result.leftOut());
+    result
+        .leftOut()
+        .forEach(
+            why -> listener.onEvent(ProgressListener.Event.info("namespaces", "left out " + why)));
+    Set<String> app = new LinkedHashSet<>(result.namespaces().values());
+    Set<String> all = new LinkedHashSet<>(app);
+    all.add(tenancy.servicesNamespace());
+    Map<String, String> labels = new LinkedHashMap<>(tenancy.labels());
+    labels.put(Tenancy.CREATED, "true");
+    List<String> created = new ArrayList<>();
+    for (String namespace : all) {
+      if (tenancy.precreated(namespace)) {
+        requireAccess(context, namespace);
+        continue;
+      }
+      try {
+        context
+            .client
+            .resource(
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(namespace)
+                    .withLabels(labels)
+                    .endMetadata()
+                    .build())
+            .fieldManager(Apply.FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply();
+        created.add(namespace);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 403) {
+          throw new SandboxException(
+              "This kubeconfig may not create namespace "
+                  + namespace
+                  + " on the cluster ("
+                  + e.getStatus().getMessage()
+                  + "). Give the sandbox pre-created namespaces under target.namespaces in the"
+                  + " stack file (for example "
+                  + reverse(result.namespaces(), namespace)
+                  + ": <a namespace you may use>), or use a kubeconfig that may create them.",
+              e);
+        }
+        throw e;
+      }
+    }
+    Set<String> kinds = new LinkedHashSet<>();
+    for (Manifest manifest : context.manifests) {
+      if (!manifest.kind().equals("Namespace")) {
+        kinds.add(manifest.resource().getApiVersion() + "/" + manifest.kind());
+      }
+    }
+    ClusterSandboxes.hold(context.client, tenancy, all, kinds, context.cluster.lease());
+    context.wireInto = app.isEmpty() ? List.of(tenancy.servicesNamespace()) : List.copyOf(app);
+    context.clusterNamespaces = List.copyOf(all);
+    context.createdNamespaces = List.copyOf(created);
+    return String.join(", ", all)
+        + (created.size() == all.size() ? " (created)" : " (" + created.size() + " created)");
+  }
+
+  private static String reverse(Map<String, String> map, String mapped) {
+    return map.entrySet().stream()
+        .filter(e -> e.getValue().equals(mapped))
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElse(Tenancy.SERVICES);
+  }
+
+  /** A pre-created namespace the kubeconfig may act in: listing its Secrets is allowed. */
+  private static void requireAccess(DeployContext context, String namespace) {
+    try {
+      context.client.secrets().inNamespace(namespace).list();
+    } catch (KubernetesClientException e) {
+      throw new SandboxException(
+          "Namespace "
+              + namespace
+              + " (given in target.namespaces) cannot be used with this kubeconfig: "
+              + (e.getCode() == 403
+                  ? "it may not act there (" + e.getStatus().getMessage() + ")"
+                  : SandboxException.describe(e))
+              + ". Create the namespace and bind the kubeconfig's account to a Role there.",
+          e);
+    }
+  }
+}
