@@ -123,6 +123,11 @@ final class ClusterFlow {
     target.put("id", tenancy.id());
     target.put("services-namespace", tenancy.servicesNamespace());
     target.put("namespaces", String.join(",", deployed.namespaces()));
+    List<String> mapping = new ArrayList<>();
+    deployed.mapping().forEach((from, to) -> mapping.add(from + "=" + to));
+    mapping.add(Tenancy.SERVICES + "=" + tenancy.servicesNamespace());
+    stack.target().namespaces().forEach((from, to) -> mapping.add(from + "=" + to));
+    target.put("mapping", String.join(",", mapping));
     target.put("left-out", String.valueOf(deployed.leftOut().size()));
     target.put("lease", held ? HELD : "expiry");
     details.put(STATE_KEY, target);
@@ -177,6 +182,47 @@ final class ClusterFlow {
             "removed " + removed.size() + " namespace(s)/object(s)",
             Duration.between(begin, Instant.now())));
     return removed;
+  }
+
+  /**
+   * {@code status} of a sandbox on a cluster target: its services' StatefulSets as components and
+   * the workloads of its own namespaces; an unreachable cluster becomes the message.
+   */
+  static SandboxStatus status(
+      SandboxState state, java.util.function.Function<SandboxState, String> kubeconfigOf) {
+    Map<String, String> target = state.services().get(STATE_KEY);
+    List<SandboxStatus.Component> components = new ArrayList<>();
+    List<SandboxStatus.Workload> workloads = new ArrayList<>();
+    String error = null;
+    try (KubernetesClient client =
+        ClusterConnection.client(kubeconfigOf.apply(state), target.get("context"))) {
+      for (var set :
+          client
+              .apps()
+              .statefulSets()
+              .inNamespace(target.get("services-namespace"))
+              .withLabel(Tenancy.SANDBOX, target.get("id"))
+              .list()
+              .getItems()) {
+        Integer ready = set.getStatus() == null ? null : set.getStatus().getReadyReplicas();
+        components.add(
+            new SandboxStatus.Component(
+                set.getMetadata().getName(),
+                ready != null && ready > 0 ? "running" : "starting",
+                set.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+                Map.of()));
+      }
+      workloads.addAll(
+          dev.sandbox.inspect.Workloads.list(client, List.of(target.get("namespaces").split(","))));
+    } catch (RuntimeException e) {
+      error =
+          "the cluster of context "
+              + target.get("context")
+              + " does not answer ("
+              + SandboxException.describe(e)
+              + ")";
+    }
+    return new SandboxStatus(state.name(), components, workloads, List.of(), error);
   }
 
   private static int freePort() {

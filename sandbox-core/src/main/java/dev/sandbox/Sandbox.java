@@ -47,6 +47,35 @@ public final class Sandbox implements AutoCloseable {
     return state;
   }
 
+  /**
+   * Where the manifests' namespace {@code namespace} is in this sandbox: itself on the local node;
+   * on a shared cluster the sandbox's own namespace standing for it ({@code <id>-orders}, or the
+   * pre-created one the stack gave). Tests that name namespaces through this run on both targets.
+   */
+  public String namespace(String namespace) {
+    Map<String, String> target = state.services().get(ClusterFlow.STATE_KEY);
+    if (target == null) {
+      return namespace;
+    }
+    for (String pair : target.getOrDefault("mapping", "").split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(namespace)) {
+        return pair.substring(eq + 1);
+      }
+    }
+    String mapped = target.get("id") + "-" + namespace;
+    return mapped;
+  }
+
+  /**
+   * True when this sandbox runs in namespaces of a shared cluster (a {@code target.context}) rather
+   * than on its own local node: no node to load images into, no monitoring pack, no ingress on
+   * 127.0.0.1.
+   */
+  public boolean onSharedCluster() {
+    return state.services().containsKey(ClusterFlow.STATE_KEY);
+  }
+
   /** The kubeconfig (context {@code sandbox-<name>}); holds a client key, treat it as a secret. */
   public String kubeconfig() {
     return kubeconfigYaml;
@@ -270,6 +299,9 @@ public final class Sandbox implements AutoCloseable {
    * the address it answers on (or why the host cannot reach it).
    */
   public List<SandboxStatus.Entrypoint> entrypoints() {
+    if (onSharedCluster()) {
+      return List.of(); // the cluster's own ingress and load balancers, not the host's
+    }
     return traffic().entrypoints();
   }
 
@@ -283,6 +315,14 @@ public final class Sandbox implements AutoCloseable {
    *     none})
    */
   public java.net.InetSocketAddress ingressAddress() {
+    if (onSharedCluster()) {
+      throw new SandboxException(
+          "Sandbox '"
+              + name()
+              + "' runs on a shared cluster: its Ingress rules are served by that cluster's"
+              + " ingress controller, not on 127.0.0.1. Reach a Service with serviceUrl (a"
+              + " port-forward) instead.");
+    }
     return traffic().ingress();
   }
 

@@ -152,6 +152,20 @@ public final class SandboxEngine {
       Stack stack, boolean forceConflicts, boolean everything, ProgressListener listener) {
     Preflight.check(stack);
     SandboxState state = runningState(stack.name());
+    if (ClusterFlow.isCluster(state)) {
+      // on a shared cluster, apply is up again: everything is server-side applied in place
+      Stack onCluster =
+          stack.target().isCluster()
+              ? stack
+              : stack.withContext(state.services().get(ClusterFlow.STATE_KEY).get("context"));
+      new ClusterFlow(this, store)
+          .up(
+              onCluster,
+              UpOptions.defaults().withForceConflicts(forceConflicts),
+              ClusterFlow.HELD.equals(state.services().get(ClusterFlow.STATE_KEY).get("lease")),
+              listener);
+      return;
+    }
     deployInto(DockerEngine.client(), stack, state, forceConflicts, everything, listener);
     Map<String, String> parts = UpPlan.parts(stack);
     boolean containersDiffer =
@@ -169,8 +183,15 @@ public final class SandboxEngine {
    */
   public void applyInto(
       Stack stack, String namespace, List<Path> paths, ProgressListener listener) {
-    DockerClient docker = DockerEngine.client();
     SandboxState state = runningState(stack.name());
+    if (ClusterFlow.isCluster(state)) {
+      throw new SandboxException(
+          "A namespace per test class is not available on a shared cluster yet: sandbox '"
+              + stack.name()
+              + "' runs there in namespaces of its own. Deploy the class's manifests through the"
+              + " stack file instead.");
+    }
+    DockerClient docker = DockerEngine.client();
     try (Sandbox sandbox = handle(state, false)) {
       Deployment.intoNamespace(
           stack,
@@ -186,6 +207,16 @@ public final class SandboxEngine {
   /** Loads images from the local Docker engine into a running sandbox's cluster. */
   public Map<String, Duration> load(String name, List<String> images, ProgressListener listener) {
     SandboxState state = runningState(name);
+    if (ClusterFlow.isCluster(state)) {
+      throw new SandboxException(
+          "Sandbox '"
+              + name
+              + "' runs on a shared cluster (context "
+              + state.services().get(ClusterFlow.STATE_KEY).get("context")
+              + "), whose nodes pull images from a registry: push "
+              + String.join(", ", images)
+              + " to a registry the cluster pulls from, and point the stack's image-map at it.");
+    }
     DockerClient docker = DockerEngine.client();
     Map<String, Duration> took = new LinkedHashMap<>();
     for (String image : images) {
@@ -234,6 +265,10 @@ public final class SandboxEngine {
   /** Containers and workloads of a sandbox. */
   public SandboxStatus status(String name) {
     store.folder(name);
+    Optional<SandboxState> cluster = store.read(name).filter(ClusterFlow::isCluster);
+    if (cluster.isPresent()) {
+      return ClusterFlow.status(cluster.get(), this::kubeconfigOf);
+    }
     List<Container> containers = DockerEngine.containers(DockerEngine.client(), name);
     if (containers.isEmpty()) {
       throw new SandboxException.NotFound(

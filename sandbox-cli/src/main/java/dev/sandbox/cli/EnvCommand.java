@@ -60,6 +60,14 @@ final class EnvCommand extends SandboxSubcommand {
     PrintWriter out = out();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       Map<String, String> vars = variables(sandbox);
+      if (sandbox.onSharedCluster() && !global.quiet()) {
+        spec.commandLine()
+            .getErr()
+            .println(
+                "# the services answer on these 127.0.0.1 ports while `sandbox port-forward"
+                    + " --services` runs");
+        spec.commandLine().getErr().flush();
+      }
       if (json) {
         out.println(
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(vars));

@@ -11,19 +11,31 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "port-forward",
     mixinStandardHelpOptions = true,
-    description = "Forward a local port on 127.0.0.1 to a Service of the sandbox until Ctrl-C.",
+    description = {
+      "Forward a local port on 127.0.0.1 to a Service of the sandbox until Ctrl-C.",
+      "With --services: forward every backing service (PostgreSQL, RabbitMQ) of a sandbox on a",
+      "shared cluster to the ports `sandbox env` prints."
+    },
     footerHeading = "%nExamples:%n",
     footer = {
       "  sandbox port-forward orders-service 8080 -n orders",
+      "  sandbox port-forward --services --context shared",
       "  sandbox port-forward web 80 --local-port 8080"
     })
 final class PortForwardCommand extends SandboxSubcommand {
 
-  @Parameters(index = "0", paramLabel = "SERVICE")
+  @Parameters(index = "0", paramLabel = "SERVICE", arity = "0..1")
   String service;
 
-  @Parameters(index = "1", paramLabel = "PORT")
-  int port;
+  @Parameters(index = "1", paramLabel = "PORT", arity = "0..1")
+  Integer port;
+
+  @Option(
+      names = "--services",
+      description =
+          "Forward the backing services of a sandbox on a shared cluster (the handle's own"
+              + " forwards) until Ctrl-C.")
+  boolean services;
 
   @Option(
       names = {"-n", "--namespace"},
@@ -41,6 +53,21 @@ final class PortForwardCommand extends SandboxSubcommand {
   public Integer call() throws Exception {
     Environment env = environment();
     PrintWriter out = out();
+    if (services) {
+      try (Sandbox sandbox = env.engine().attach(env.name(global))) {
+        sandbox
+            .services()
+            .forEach(svc -> out.println("Forwarding " + svc.id() + ": " + svc.summary()));
+        out.println("(Ctrl-C to stop)");
+        out.flush();
+        new CountDownLatch(1).await();
+      }
+      return ExitCode.OK.code();
+    }
+    if (service == null || port == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "Give SERVICE and PORT, or --services.");
+    }
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       try (var forward = sandbox.portForward(namespace, service, port, localPort)) {
         ServicePort servicePort =

@@ -18,6 +18,28 @@ final class Summary {
     }
     out.println();
     out.println("Sandbox '" + sandbox.name() + "' is ready.");
+    if (sandbox.onSharedCluster()) {
+      var target = sandbox.state().services().get("cluster-target");
+      out.println(
+          "  cluster      context "
+              + target.get("context")
+              + ", namespaces "
+              + target.get("namespaces").replace(",", ", "));
+      out.println("  kubeconfig   " + sandbox.kubeconfigPath());
+      sandbox
+          .services()
+          .forEach(
+              service -> out.println(String.format("  %-12s %s", service.id(), service.summary())));
+      out.println(
+          "               (on 127.0.0.1 while `sandbox port-forward --services"
+              + nameFlag(sandbox)
+              + "` runs)");
+      out.println();
+      out.println("  sandbox status" + nameFlag(sandbox) + "            what runs");
+      out.println("  sandbox down" + nameFlag(sandbox) + "              remove its namespaces");
+      out.flush();
+      return;
+    }
     out.println(
         "  kubeconfig   "
             + sandbox.kubeconfigPath()

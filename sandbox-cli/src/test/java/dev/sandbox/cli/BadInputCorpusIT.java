@@ -106,6 +106,12 @@ class BadInputCorpusIT {
             "k3s-port-taken-by-ingress",
             "sandbox.yaml:3:31: k3s.load-balancer-ports[1]: port 443 is the ingress controller's (Traefik serves 80 and 443)"),
         files(
+            "target-namespace-invalid",
+            "sandbox.yaml:4:24: target.namespaces.orders: 'Orders_NS' is not a namespace name: lower-case letters, digits and '-', at most 63"),
+        files(
+            "target-namespace-twice",
+            "sandbox.yaml:6:14: target.namespaces.sandbox: namespace 'ci-7' is given twice; each manifest namespace needs its own."),
+        files(
             "duplicate-key",
             "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one."),
         files(

@@ -63,6 +63,9 @@ final class DeployContext {
 
   List<String> createdNamespaces = List.of();
 
+  /** On a cluster target: manifest namespace to the cluster namespace standing for it. */
+  java.util.Map<String, String> namespaceMapping = java.util.Map.of();
+
   /** What a cluster target leaves out (cluster-scoped objects, packs), each with why. */
   final List<String> leftOut = new ArrayList<>();
 

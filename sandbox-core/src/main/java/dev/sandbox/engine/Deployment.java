@@ -155,11 +155,16 @@ public final class Deployment {
       listener.onEvent(ProgressListener.Event.info("monitoring", "left out " + why));
     }
     run(CLUSTER, context, listener);
-    return new OnCluster(context.clusterNamespaces, List.copyOf(context.leftOut));
+    return new OnCluster(
+        context.clusterNamespaces, context.namespaceMapping, List.copyOf(context.leftOut));
   }
 
-  /** What {@link #onCluster} deployed into, and what it left out. */
-  public record OnCluster(List<String> namespaces, List<String> leftOut) {}
+  /**
+   * What {@link #onCluster} deployed into (and which manifest namespace each stands for), and what
+   * it left out.
+   */
+  public record OnCluster(
+      List<String> namespaces, java.util.Map<String, String> mapping, List<String> leftOut) {}
 
   private static DeployContext context(
       Stack stack,

@@ -103,6 +103,7 @@ final class MapNamespaces extends Step {
     context.wireInto = app.isEmpty() ? List.of(tenancy.servicesNamespace()) : List.copyOf(app);
     context.clusterNamespaces = List.copyOf(all);
     context.createdNamespaces = List.copyOf(created);
+    context.namespaceMapping = Map.copyOf(result.namespaces());
     return String.join(", ", all)
         + (created.size() == all.size() ? " (created)" : " (" + created.size() + " created)");
   }

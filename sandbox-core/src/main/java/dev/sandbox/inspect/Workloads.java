@@ -14,9 +14,39 @@ public final class Workloads {
   private Workloads() {}
 
   public static List<SandboxStatus.Workload> list(KubernetesClient client) {
+    return list(
+        client.pods().inAnyNamespace().list().getItems(),
+        client.apps().deployments().inAnyNamespace().list().getItems(),
+        client.apps().statefulSets().inAnyNamespace().list().getItems(),
+        client.apps().daemonSets().inAnyNamespace().list().getItems());
+  }
+
+  /**
+   * The workloads of the given namespaces only: a sandbox on a shared cluster, whose kubeconfig may
+   * act in its own namespaces and nowhere else.
+   */
+  public static List<SandboxStatus.Workload> list(
+      KubernetesClient client, List<String> namespaces) {
+    List<Pod> pods = new ArrayList<>();
+    List<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = new ArrayList<>();
+    List<io.fabric8.kubernetes.api.model.apps.StatefulSet> statefulSets = new ArrayList<>();
+    List<io.fabric8.kubernetes.api.model.apps.DaemonSet> daemonSets = new ArrayList<>();
+    for (String namespace : namespaces) {
+      pods.addAll(client.pods().inNamespace(namespace).list().getItems());
+      deployments.addAll(client.apps().deployments().inNamespace(namespace).list().getItems());
+      statefulSets.addAll(client.apps().statefulSets().inNamespace(namespace).list().getItems());
+      daemonSets.addAll(client.apps().daemonSets().inNamespace(namespace).list().getItems());
+    }
+    return list(pods, deployments, statefulSets, daemonSets);
+  }
+
+  private static List<SandboxStatus.Workload> list(
+      List<Pod> pods,
+      List<io.fabric8.kubernetes.api.model.apps.Deployment> deployments,
+      List<io.fabric8.kubernetes.api.model.apps.StatefulSet> statefulSets,
+      List<io.fabric8.kubernetes.api.model.apps.DaemonSet> daemonSets) {
     List<SandboxStatus.Workload> result = new ArrayList<>();
-    List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
-    client.apps().deployments().inAnyNamespace().list().getItems().stream()
+    deployments.stream()
         .filter(d -> !Sandbox.SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
         .forEach(
             d ->
@@ -31,7 +61,7 @@ public final class Workloads {
                             pods,
                             d.getMetadata().getNamespace(),
                             d.getSpec().getSelector().getMatchLabels()))));
-    client.apps().statefulSets().inAnyNamespace().list().getItems().stream()
+    statefulSets.stream()
         .filter(s -> !Sandbox.SYSTEM_NAMESPACES.contains(s.getMetadata().getNamespace()))
         .forEach(
             s ->
@@ -46,7 +76,7 @@ public final class Workloads {
                             pods,
                             s.getMetadata().getNamespace(),
                             s.getSpec().getSelector().getMatchLabels()))));
-    client.apps().daemonSets().inAnyNamespace().list().getItems().stream()
+    daemonSets.stream()
         .filter(d -> !Sandbox.SYSTEM_NAMESPACES.contains(d.getMetadata().getNamespace()))
         .forEach(
             d ->
