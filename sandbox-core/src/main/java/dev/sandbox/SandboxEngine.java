@@ -69,6 +69,11 @@ public final class SandboxEngine {
     DockerEngine.client();
   }
 
+  /** The user-level configuration this engine runs with (image map, offline). */
+  public SandboxConfig config() {
+    return config;
+  }
+
   /** The effective image map: the stack's, with the machine's own (user config) on top. */
   public ImageMap imageMap(Stack stack) {
     return stack.imageMap().overriddenBy(config.imageMap());

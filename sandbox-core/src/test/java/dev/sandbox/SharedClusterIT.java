@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -326,6 +327,18 @@ class SharedClusterIT {
                   .getSucceeded())
           .isEqualTo(1);
 
+      // with cluster rights, the guardrails are B's own: named after it and bound to its
+      // namespaces, so they judge B's objects and nobody else's
+      assertThat(
+              admin
+                  .genericKubernetesResources(
+                      "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy")
+                  .withName(idB + "-sandbox-resources")
+                  .get())
+          .isNotNull();
+      assertThat(denied(idB + "-orders")).contains(idB + "-sandbox-resources");
+      assertThat(denied("ci-1-orders")).isEmpty();
+
       // isolation: from B's namespace, A's database does not answer; B's own does
       assertThat(probe(servicesB, "postgres.ci-1-services.svc.cluster.local")).isEqualTo("Failed");
       assertThat(probe(servicesB, "postgres." + servicesB + ".svc.cluster.local"))
@@ -351,6 +364,14 @@ class SharedClusterIT {
       List<String> collected = engine.clusterGc(full, true, ProgressListener.NONE);
       assertThat(collected).singleElement().asString().startsWith(idB);
       assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX, idB).list().getItems()).isEmpty();
+      assertThat(
+              admin
+                  .genericKubernetesResources(
+                      "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy")
+                  .withLabel(Tenancy.SANDBOX, idB)
+                  .list()
+                  .getItems())
+          .isEmpty();
       assertThat(admin.namespaces().withName("ci-1-services").get()).isNotNull();
       assertThat(admin.leases().inNamespace("ci-1-services").withName(ClusterSandboxes.LEASE).get())
           .isNotNull();
@@ -375,6 +396,177 @@ class SharedClusterIT {
     }
     assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX).list().getItems()).isEmpty();
     assertThat(engine.state("it-shared-a")).isEmpty();
+  }
+
+  /**
+   * The admission policy that denies a dry-run of a Deployment without resources in {@code
+   * namespace}, or empty when it is admitted.
+   */
+  private static String denied(String namespace) {
+    var deployment =
+        new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+            .withNewMetadata()
+            .withName("no-resources")
+            .withNamespace(namespace)
+            .withLabels(Map.of("app.kubernetes.io/name", "no-resources"))
+            .endMetadata()
+            .withNewSpec()
+            .withNewSelector()
+            .addToMatchLabels("app", "x")
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("app", "x")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("x")
+            .withImage("x:1")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    try {
+      admin.resource(deployment).dryRun().create();
+      return "";
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "kill -9 of the process holding a sandbox's lease: gc leaves it alone while the lease"
+          + " lives, then removes every namespace of that run")
+  void a_killed_owner_is_collected_by_gc() throws Exception {
+    Stack held = stack("it-shared-k", "{context: default, kubeconfig: admin.yaml}");
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    Process child =
+        new ProcessBuilder(
+                javaBin,
+                "-cp",
+                System.getProperty("java.class.path"),
+                HoldSandbox.class.getName(),
+                dir.resolve("it-shared-k.yaml").toString(),
+                dir.resolve("state-k").toString())
+            .redirectErrorStream(true)
+            .start();
+    java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (var in =
+                  new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                in.lines().forEach(lines::add);
+              } catch (java.io.IOException e) {
+                lines.add("(output closed: " + e.getMessage() + ")");
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    String id = null;
+    StringBuilder output = new StringBuilder();
+    java.time.Instant deadline = java.time.Instant.now().plus(Duration.ofMinutes(4));
+    try {
+      while (id == null && java.time.Instant.now().isBefore(deadline)) {
+        String line = lines.poll(5, TimeUnit.SECONDS);
+        if (line != null) {
+          output.append(line).append('\n');
+          if (line.startsWith("READY ")) {
+            id = line.substring("READY ".length());
+          }
+        }
+        assertThat(child.isAlive() || id != null || !lines.isEmpty())
+            .as("the holding JVM ended before READY:\n%s", output)
+            .isTrue();
+      }
+      assertThat(id).as("READY within 4 minutes; it printed:\n%s", output).isNotNull();
+      assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX, id).list().getItems()).hasSize(2);
+    } finally {
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up, no more renewals
+      child.waitFor(30, TimeUnit.SECONDS);
+    }
+    // just killed: its lease still holds, so gc leaves it alone
+    assertThat(engine.clusterGc(held, false, ProgressListener.NONE)).isEmpty();
+    // within a minute nobody renewed it: expired (bounded wait)
+    String expired = id;
+    List<String> found = List.of();
+    java.time.Instant until = java.time.Instant.now().plus(Duration.ofSeconds(120));
+    while (found.isEmpty() && java.time.Instant.now().isBefore(until)) {
+      Thread.sleep(5_000);
+      found = engine.clusterGc(held, false, ProgressListener.NONE);
+    }
+    assertThat(found).singleElement().asString().startsWith(expired);
+    assertThat(engine.clusterGc(held, true, ProgressListener.NONE))
+        .singleElement()
+        .asString()
+        .startsWith(expired);
+    assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX, expired).list().getItems()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("five sandboxes started at once on one cluster all come up, each with its own data")
+  void five_sandboxes_at_once() throws Exception {
+    int count = 5;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(count);
+    List<java.util.concurrent.Future<Sandbox>> ups = new java.util.ArrayList<>();
+    List<Stack> stacks = new java.util.ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      stacks.add(stack("it-shared-c" + i, "{context: default, kubeconfig: admin.yaml}"));
+    }
+    java.time.Instant begin = java.time.Instant.now();
+    for (Stack one : stacks) {
+      ups.add(
+          pool.submit(
+              () ->
+                  engine.up(
+                      one,
+                      UpOptions.defaults().withReuse(false).withPersistent(false),
+                      ProgressListener.NONE)));
+    }
+    List<Sandbox> sandboxes = new java.util.ArrayList<>();
+    try {
+      for (var up : ups) {
+        sandboxes.add(up.get(8, TimeUnit.MINUTES));
+      }
+      System.out.printf(
+          "five sandboxes up at once on one cluster in %.1f s%n",
+          Duration.between(begin, java.time.Instant.now()).toMillis() / 1000.0);
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (Sandbox sandbox : sandboxes) {
+        ids.add(sandbox.namespace("orders"));
+        // each Job wrote into its own database: exactly one row each
+        PostgresEndpoint pg = sandbox.endpoint(PostgresEndpoint.class).orElseThrow();
+        try (Connection db =
+                DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password());
+            ResultSet row = db.createStatement().executeQuery("select count(*) from orders")) {
+          assertThat(row.next()).isTrue();
+          assertThat(row.getInt(1)).isEqualTo(1);
+        }
+      }
+      assertThat(ids).hasSize(count);
+    } finally {
+      for (Sandbox sandbox : sandboxes) {
+        sandbox.close();
+      }
+      List<java.util.concurrent.Future<?>> downs = new java.util.ArrayList<>();
+      for (Stack one : stacks) {
+        downs.add(pool.submit(() -> engine.down(one.name(), false, ProgressListener.NONE)));
+      }
+      for (var down : downs) {
+        down.get(5, TimeUnit.MINUTES);
+      }
+      pool.shutdownNow();
+    }
+    for (Stack one : stacks) {
+      assertThat(engine.state(one.name())).isEmpty();
+    }
+    assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX).list().getItems()).isEmpty();
   }
 
   /**

@@ -18,14 +18,18 @@ final class LoadCommand extends SandboxSubcommand {
   @Parameters(
       arity = "1..*",
       paramLabel = "IMAGE",
-      description = "Images in the local Docker engine.")
+      description =
+          "Images in the local Docker engine; an official name the image map (user config) maps"
+              + " loads its local stand-in.")
   List<String> images;
 
   @Override
   public Integer call() {
     Environment env = environment();
     PrintWriter out = out();
-    var took = env.engine().load(env.name(global), images, dev.sandbox.ProgressListener.NONE);
+    var engine = env.engine();
+    var mapped = images.stream().map(engine.config().imageMap()::apply).toList();
+    var took = engine.load(env.name(global), mapped, dev.sandbox.ProgressListener.NONE);
     if (!global.quiet()) {
       took.forEach(
           (image, duration) ->

@@ -237,6 +237,24 @@ public final class ClusterSandboxes {
         }
       }
     }
+    // cluster-scoped: the guardrails it installed under its own names, where it had the rights
+    for (String kind : List.of("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy")) {
+      try {
+        for (GenericKubernetesResource item :
+            client
+                .genericKubernetesResources("admissionregistration.k8s.io/v1", kind)
+                .withLabel(Tenancy.SANDBOX, sandbox.id())
+                .list()
+                .getItems()) {
+          client.resource(item).delete();
+          removed.add(kind.toLowerCase() + "/" + item.getMetadata().getName());
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403 && e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
     try {
       client.leases().inNamespace(sandbox.leaseNamespace()).withName(LEASE).delete();
     } catch (KubernetesClientException e) {

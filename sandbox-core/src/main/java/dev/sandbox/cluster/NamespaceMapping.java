@@ -84,6 +84,27 @@ public final class NamespaceMapping {
     return new Result(objects, map, leftOut);
   }
 
+  /**
+   * Makes a guardrail (a ValidatingAdmissionPolicy or its binding) the sandbox's own on a shared
+   * cluster: named {@code <id>-<name>}, labelled with the sandbox, and — a binding — matching only
+   * namespaces that carry the sandbox's label (those it created).
+   */
+  @SuppressWarnings("unchecked")
+  public static void scopeAdmissionPolicy(Manifest manifest, Tenancy tenancy) {
+    var metadata = manifest.resource().getMetadata();
+    metadata.setName(tenancy.id() + "-" + metadata.getName());
+    labels(manifest).put(Tenancy.SANDBOX, tenancy.id());
+    if (!manifest.kind().equals("ValidatingAdmissionPolicyBinding")) {
+      return;
+    }
+    Map<String, Object> spec =
+        (Map<String, Object>) manifest.resource().getAdditionalProperties().get("spec");
+    spec.put("policyName", tenancy.id() + "-" + spec.get("policyName"));
+    spec.put(
+        "matchResources",
+        Map.of("namespaceSelector", Map.of("matchLabels", Map.of(Tenancy.SANDBOX, tenancy.id()))));
+  }
+
   private static Map<String, String> labels(Manifest manifest) {
     var metadata = manifest.resource().getMetadata();
     if (metadata.getLabels() == null) {

@@ -69,6 +69,14 @@ final class InstallPolicies extends Step {
       }
       PolicyPacks.labelNamespaces(context.client, stack, labelled);
       PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
+      if (packs.stream().anyMatch(p -> p.kind().equals("ValidatingAdmissionPolicy"))) {
+        PolicyPacks.awaitGuardrails(
+            context.client,
+            stack,
+            GUARDRAILS_ACTIVE,
+            labelled.get(0),
+            context.cluster.tenancy().id() + "-");
+      }
     } else {
       PolicyPacks.labelNamespaces(context.client, stack, namespaces);
       PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
@@ -96,14 +104,35 @@ final class InstallPolicies extends Step {
       List<Manifest> packs,
       ProgressListener listener) {
     List<Manifest> kept = new java.util.ArrayList<>();
+    dev.sandbox.cluster.Tenancy tenancy = context.cluster.tenancy();
+    List<String> own = new java.util.ArrayList<>(namespaces);
+    own.retainAll(context.createdNamespaces);
+    boolean scoped = !own.isEmpty() && mayInstallAdmissionPolicies(context);
     for (Manifest pack : packs) {
+      boolean guardrail =
+          "guardrails"
+              .equals(
+                  pack.resource().getMetadata().getLabels() == null
+                      ? null
+                      : pack.resource().getMetadata().getLabels().get("sandbox.dev/pack"));
+      if (guardrail && scoped) {
+        // with cluster rights: the guardrails under the sandbox's own names, bound to the
+        // namespaces it created (they carry its label), never another tenant's
+        dev.sandbox.cluster.NamespaceMapping.scopeAdmissionPolicy(pack, tenancy);
+        kept.add(pack);
+        continue;
+      }
       if (WireServices.Namespaces.CLUSTER_SCOPED.contains(pack.kind())) {
         leaveOut(
             context,
             listener,
             pack.displayName()
-                + ": admission policies act on the whole cluster, every tenant's; the"
-                + " platform team installs them there");
+                + ": admission policies act on the whole cluster, every tenant's; "
+                + (own.isEmpty()
+                    ? "the sandbox's namespaces were given pre-created, so none carries its label"
+                        + " to bind them to"
+                    : "this kubeconfig may not create them")
+                + "; the platform team installs them there");
         continue;
       }
       String ns = pack.namespace() == null ? "default" : pack.namespace();
@@ -113,6 +142,28 @@ final class InstallPolicies extends Step {
       kept.add(pack);
     }
     return kept;
+  }
+
+  /** Whether the kubeconfig may create ValidatingAdmissionPolicies (and their bindings). */
+  private static boolean mayInstallAdmissionPolicies(DeployContext context) {
+    for (String resource :
+        List.of("validatingadmissionpolicies", "validatingadmissionpolicybindings")) {
+      var review =
+          new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
+              .withNewSpec()
+              .withNewResourceAttributes()
+              .withGroup("admissionregistration.k8s.io")
+              .withResource(resource)
+              .withVerb("create")
+              .endResourceAttributes()
+              .endSpec()
+              .build();
+      var answer = context.client.authorization().v1().selfSubjectAccessReview().create(review);
+      if (answer.getStatus() == null || !Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void leaveOut(DeployContext context, ProgressListener listener, String why) {

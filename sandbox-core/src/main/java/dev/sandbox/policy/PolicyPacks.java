@@ -101,6 +101,16 @@ public final class PolicyPacks {
    * client is only made for the others.
    */
   public static void awaitGuardrails(KubernetesClient client, Stack stack, Duration timeout) {
+    awaitGuardrails(client, stack, timeout, "default", "");
+  }
+
+  /**
+   * As {@link #awaitGuardrails(KubernetesClient, Stack, Duration)}, probing in {@code namespace}
+   * for guardrails whose names carry {@code prefix} (a sandbox's on a shared cluster: {@code
+   * <id>-sandbox-probes}, bound to its own namespaces).
+   */
+  public static void awaitGuardrails(
+      KubernetesClient client, Stack stack, Duration timeout, String namespace, String prefix) {
     if (!stack.policies().packs().contains("guardrails")) {
       return;
     }
@@ -133,7 +143,8 @@ public final class PolicyPacks {
               if (!denies && warnings[0] == null) {
                 warnings[0] = new ApiWarnings(client);
               }
-              if (!active(client, denies ? null : warnings[0], guardrail, last)) {
+              if (!active(
+                  client, denies ? null : warnings[0], guardrail, last, namespace, prefix)) {
                 seen.is(last[0]);
                 return null;
               }
@@ -164,13 +175,20 @@ public final class PolicyPacks {
    * {@code last[0]} says what was seen.
    */
   private static boolean active(
-      KubernetesClient client, ApiWarnings warnings, String guardrail, String[] last) {
+      KubernetesClient client,
+      ApiWarnings warnings,
+      String guardrail,
+      String[] last,
+      String namespace,
+      String prefix) {
     KubernetesClient probing = warnings == null ? client : warnings.client();
     if (warnings != null) {
       warnings.drain();
     }
     try {
-      probing.resource(probe(guardrail)).dryRun().create();
+      var probe = probe(guardrail);
+      probe.getMetadata().setNamespace(namespace);
+      probing.resource(probe).dryRun().create();
     } catch (KubernetesClientException e) {
       switch (probeOutcome(e)) {
         case ACTIVE:
@@ -191,7 +209,8 @@ public final class PolicyPacks {
       }
     }
     if (warnings != null
-        && warnings.drain().stream().anyMatch(w -> w.contains("'sandbox-" + guardrail + "'"))) {
+        && warnings.drain().stream()
+            .anyMatch(w -> w.contains("'" + prefix + "sandbox-" + guardrail + "'"))) {
       return true;
     }
     last[0] = "sandbox-" + guardrail + " let its probe pass without a word (not loaded yet)";

@@ -2,6 +2,7 @@ package dev.sandbox.samples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.sandbox.ProgressListener;
 import dev.sandbox.Sandbox;
@@ -47,7 +48,12 @@ import org.junit.jupiter.api.Test;
 @WithCluster(stack = "sandbox.yaml")
 class OrdersServiceIT {
 
-  private static final String NAMESPACE = "orders";
+  /**
+   * The production namespace {@code orders}, as the sandbox runs it: itself on the local node, the
+   * sandbox's own namespace standing for it on a shared cluster (SANDBOX_CONTEXT).
+   */
+  private static String namespace = "orders";
+
   private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
   private static final Pattern CREATED =
       Pattern.compile("(?m)^orders_created_total\\s+(\\d+(?:\\.\\d+)?)$");
@@ -63,13 +69,17 @@ class OrdersServiceIT {
 
   @BeforeAll
   static void startClientPods(Sandbox sandbox) {
+    namespace = sandbox.namespace("orders");
     KubernetesClient k8s = sandbox.client();
-    // alpine:3.17 as the image map sees it (a local busybox in CI), loaded into the cluster
+    // alpine:3.17 as the image map sees it (a local busybox in CI), loaded into the cluster; a
+    // shared cluster pulls it from its registry instead
     SandboxConfig config =
         SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
     String busybox = config.imageMap().apply("alpine:3.17");
-    new SandboxEngine(config, stateRoot())
-        .load(sandbox.name(), List.of(busybox), ProgressListener.NONE);
+    if (!sandbox.onSharedCluster()) {
+      new SandboxEngine(config, stateRoot())
+          .load(sandbox.name(), List.of(busybox), ProgressListener.NONE);
+    }
 
     // Test scaffolding, not production YAML: the namespace denies all egress, so the probe pods
     // may reach DNS and the service; what is left to decide is the service's ingress policy.
@@ -77,7 +87,7 @@ class OrdersServiceIT {
         new NetworkPolicyBuilder()
             .withNewMetadata()
             .withName("it-probe-egress")
-            .withNamespace(NAMESPACE)
+            .withNamespace(namespace)
             .endMetadata()
             .withNewSpec()
             .withNewPodSelector()
@@ -116,19 +126,19 @@ class OrdersServiceIT {
     k8s.resource(probePod("it-client", busybox, true)).serverSideApply();
     k8s.resource(probePod("it-stranger", busybox, false)).serverSideApply();
     for (String pod : List.of("it-client", "it-stranger")) {
-      k8s.pods().inNamespace(NAMESPACE).withName(pod).waitUntilReady(2, TimeUnit.MINUTES);
+      k8s.pods().inNamespace(namespace).withName(pod).waitUntilReady(2, TimeUnit.MINUTES);
     }
   }
 
   @AfterAll
   static void removeClientPods(Sandbox sandbox) {
     KubernetesClient k8s = sandbox.client();
-    k8s.pods().inNamespace(NAMESPACE).withName("it-client").withGracePeriod(0).delete();
-    k8s.pods().inNamespace(NAMESPACE).withName("it-stranger").withGracePeriod(0).delete();
+    k8s.pods().inNamespace(namespace).withName("it-client").withGracePeriod(0).delete();
+    k8s.pods().inNamespace(namespace).withName("it-stranger").withGracePeriod(0).delete();
     k8s.network()
         .v1()
         .networkPolicies()
-        .inNamespace(NAMESPACE)
+        .inNamespace(namespace)
         .withName("it-probe-egress")
         .delete();
   }
@@ -137,7 +147,7 @@ class OrdersServiceIT {
   void an_order_is_stored_confirmed_and_counted(Sandbox sandbox, PostgresEndpoint db)
       throws Exception {
     // Through the Service (port 80, forwarded like `kubectl port-forward svc/orders-service 80`)
-    URI api = sandbox.serviceUrl(NAMESPACE, "orders-service", 80);
+    URI api = sandbox.serviceUrl(namespace, "orders-service", 80);
     createdTotal(api); // /metrics answers through the Service, in the text format
     double createdBefore = createdTotalOverPods(sandbox);
 
@@ -184,6 +194,10 @@ class OrdersServiceIT {
   @Test
   void prometheus_scrapes_both_replicas_and_sees_the_created_counter_rise(Sandbox sandbox)
       throws Exception {
+    assumeFalse(
+        sandbox.onSharedCluster(),
+        "the monitoring pack is left out on a shared cluster: the cluster's own monitoring scrapes"
+            + " the sandbox's pods");
     Prometheus prometheus = sandbox.prometheus();
     // the pods' annotations lead Prometheus to them; the ingress NetworkPolicy lets it in
     await()
@@ -198,7 +212,7 @@ class OrdersServiceIT {
 
     // read from the pods themselves: Prometheus can only lag behind this, never lead it
     double before = createdTotalOverPods(sandbox);
-    HttpResponse<String> created = createOrder(sandbox.serviceUrl(NAMESPACE, "orders-service", 80));
+    HttpResponse<String> created = createOrder(sandbox.serviceUrl(namespace, "orders-service", 80));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
     await()
@@ -212,6 +226,10 @@ class OrdersServiceIT {
 
   @Test
   void the_public_api_answers_through_the_production_ingress(Sandbox sandbox) throws Exception {
+    assumeFalse(
+        sandbox.onSharedCluster(),
+        "on a shared cluster the Ingress is served by that cluster's ingress controller, not on"
+            + " 127.0.0.1");
     // the Ingress from k8s/base, served by k3s's Traefik; the NetworkPolicy lets only it in
     HttpClient viaIngress = sandbox.ingressClient();
     URI orders = sandbox.ingressUrl("orders.example.com", "/orders");
@@ -292,7 +310,7 @@ class OrdersServiceIT {
         sandbox
             .client()
             .pods()
-            .inNamespace(NAMESPACE)
+            .inNamespace(namespace)
             .withLabel("app.kubernetes.io/name", "orders-service")
             .list()
             .getItems()) {
@@ -300,7 +318,7 @@ class OrdersServiceIT {
           sandbox
               .client()
               .pods()
-              .inNamespace(NAMESPACE)
+              .inNamespace(namespace)
               .withName(pod.getMetadata().getName())
               .portForward(CONTAINER_PORT, InetAddress.getLoopbackAddress(), 0)) {
         sum += createdTotal(URI.create("http://127.0.0.1:" + forward.getLocalPort()));
@@ -314,7 +332,7 @@ class OrdersServiceIT {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (ExecWatch exec =
         k8s.pods()
-            .inNamespace(NAMESPACE)
+            .inNamespace(namespace)
             .withName(pod)
             .writingOutput(out)
             .writingError(err)
@@ -334,7 +352,7 @@ class OrdersServiceIT {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
-        .withNamespace(NAMESPACE)
+        .withNamespace(namespace)
         .withLabels(labels)
         .endMetadata()
         .withNewSpec()
