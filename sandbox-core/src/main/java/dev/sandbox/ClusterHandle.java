@@ -14,9 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The handle of a sandbox on a cluster target: the host reaches its services through port-forwards
- * on 127.0.0.1 that live as long as the handle — on the ports recorded at {@code up} when they are
- * free, else on new ones (the endpoints say which) — and a handle that owns the sandbox renews its
- * lease while it is open. Internal.
+ * on 127.0.0.1 that live as long as the handle, on the ports recorded at {@code up}. A recorded
+ * port in use means, for a CLI sandbox, that {@code sandbox port-forward --services} holds it (the
+ * endpoint stays as recorded); for a sandbox held by its process (tests, exec) a new port is taken
+ * and the endpoints say which. A handle that holds the sandbox renews its lease while open.
+ * Internal.
  */
 final class ClusterHandle {
 
@@ -27,6 +29,7 @@ final class ClusterHandle {
     Map<String, String> target = state.services().get(ClusterFlow.STATE_KEY);
     String namespace = target.get("services-namespace");
     Sandbox forwarder = new Sandbox(state, kubeconfig, path, () -> {});
+    boolean held = owned || ClusterFlow.HELD.equals(target.get("lease"));
     List<LocalPortForward> forwards = new ArrayList<>();
     Map<String, Map<String, String>> services = new LinkedHashMap<>();
     try {
@@ -48,6 +51,11 @@ final class ClusterHandle {
                 forwarder.portForward(
                     namespace, service.getKey(), inside, Integer.parseInt(recorded));
           } catch (RuntimeException busy) {
+            if (!held) {
+              // another process forwards it already (`sandbox port-forward --services`): the
+              // recorded port is the one that answers
+              continue;
+            }
             forward = forwarder.portForward(namespace, service.getKey(), inside, 0);
             String now = String.valueOf(forward.getLocalPort());
             details.replaceAll(
@@ -66,7 +74,7 @@ final class ClusterHandle {
       throw e;
     }
     ScheduledExecutorService renewal = null;
-    if (owned || ClusterFlow.HELD.equals(target.get("lease"))) {
+    if (held) {
       renewal =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
