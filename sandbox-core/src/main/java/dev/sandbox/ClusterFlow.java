@@ -87,28 +87,72 @@ final class ClusterFlow {
       wanted.add(one);
       bindings.add(InClusterServices.binding(one, tenancy.servicesNamespace()));
     }
+    // the lease is held (a minute, renewed here) while up runs, so that a start killed or
+    // interrupted half-way is collected by gc within a minute; a CLI sandbox's lease is set to the
+    // stack's expiry once up ends
+    boolean existed = own(client, tenancy).isPresent();
+    String leaseNamespace = tenancy.servicesNamespace();
+    java.util.concurrent.ScheduledExecutorService renewing =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "sandbox-lease-up-" + name);
+              thread.setDaemon(true);
+              return thread;
+            });
+    long every = ClusterSandboxes.RENEW_EVERY.toMillis();
+    renewing.scheduleAtFixedRate(
+        () -> ClusterSandboxes.renew(client, leaseNamespace),
+        every,
+        every,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    Thread onInterrupt =
+        new Thread(
+            () -> {
+              renewing.shutdownNow();
+              if (!existed) {
+                try (KubernetesClient again = ClusterConnection.client(kubeconfig, context)) {
+                  removeOwn(again, tenancy);
+                } catch (RuntimeException ignored) {
+                  // the lease expires within a minute: gc removes the rest
+                }
+              }
+            },
+            "sandbox-interrupted-cluster-up");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
     Deployment.OnCluster deployed;
+    boolean removed = false;
     try {
       deployed =
           Deployment.onCluster(
-              stack,
-              images,
-              client,
-              tenancy,
-              wanted,
-              bindings,
-              held ? ClusterSandboxes.HELD : stack.target().expiry(),
-              listener);
+              stack, images, client, tenancy, wanted, bindings, ClusterSandboxes.HELD, listener);
     } catch (RuntimeException e) {
-      if (!options.keepOnFailure()) {
+      renewing.shutdownNow();
+      if (!existed && !options.keepOnFailure()) {
         listener.onEvent(
             ProgressListener.Event.info(name, "removing what was created on the cluster"));
         removeOwn(client, tenancy);
+        removed = true;
+      } else if (existed) {
+        listener.onEvent(
+            ProgressListener.Event.info(
+                name, "the sandbox that ran before keeps running, with its data"));
       }
-      client.close();
       throw e;
+    } finally {
+      renewing.shutdownNow();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs: it cleans up
+      }
+      try {
+        if (!removed && !held) {
+          ClusterSandboxes.extend(client, leaseNamespace, stack.target().expiry());
+        }
+      } finally {
+        client.close();
+      }
     }
-    client.close();
     Map<String, Map<String, String>> details = new LinkedHashMap<>();
     for (InClusterServices.Wanted one : wanted) {
       Map<Integer, Integer> ports = new HashMap<>();
@@ -148,12 +192,16 @@ final class ClusterFlow {
     return state;
   }
 
+  /** This tenancy's sandbox on the cluster, as its lease describes it, if it has one. */
+  private static Optional<ClusterSandboxes.Found> own(KubernetesClient client, Tenancy tenancy) {
+    return ClusterSandboxes.list(client, List.of(tenancy.servicesNamespace())).stream()
+        .filter(f -> tenancy.id().equals(f.id()))
+        .findFirst();
+  }
+
   /** Removes this tenancy's sandbox from the cluster as its lease describes it, if it has one. */
   private static List<String> removeOwn(KubernetesClient client, Tenancy tenancy) {
-    Optional<ClusterSandboxes.Found> found =
-        ClusterSandboxes.list(client, List.of(tenancy.servicesNamespace())).stream()
-            .filter(f -> tenancy.id().equals(f.id()))
-            .findFirst();
+    Optional<ClusterSandboxes.Found> found = own(client, tenancy);
     return found.map(f -> ClusterSandboxes.remove(client, f, NAMESPACES_GONE)).orElse(List.of());
   }
 

@@ -56,7 +56,12 @@ final class ClusterHandle {
               // recorded port is the one that answers
               continue;
             }
-            forward = forwarder.portForward(namespace, service.getKey(), inside, 0);
+            forward =
+                forwarder.portForward(
+                    namespace,
+                    dev.sandbox.cluster.InClusterServices.serviceName(service.getKey()),
+                    inside,
+                    0);
             String now = String.valueOf(forward.getLocalPort());
             details.replaceAll(
                 (key, value) ->

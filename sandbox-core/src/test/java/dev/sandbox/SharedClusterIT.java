@@ -283,7 +283,12 @@ class SharedClusterIT {
         assertThat(row.getInt(1)).isEqualTo(42);
       }
       assertThat(
-              admin.apps().statefulSets().inNamespace("ci-1-services").withName("postgres").get())
+              admin
+                  .apps()
+                  .statefulSets()
+                  .inNamespace("ci-1-services")
+                  .withName("sandbox-postgres")
+                  .get())
           .isNotNull();
       assertThat(
               admin
@@ -340,8 +345,9 @@ class SharedClusterIT {
       assertThat(denied("ci-1-orders")).isEmpty();
 
       // isolation: from B's namespace, A's database does not answer; B's own does
-      assertThat(probe(servicesB, "postgres.ci-1-services.svc.cluster.local")).isEqualTo("Failed");
-      assertThat(probe(servicesB, "postgres." + servicesB + ".svc.cluster.local"))
+      assertThat(probe(servicesB, "sandbox-postgres.ci-1-services.svc.cluster.local"))
+          .isEqualTo("Failed");
+      assertThat(probe(servicesB, "sandbox-postgres." + servicesB + ".svc.cluster.local"))
           .isEqualTo("Succeeded");
 
       // B's owner goes away (as under kill -9: nobody renews its lease); gc collects it, and only

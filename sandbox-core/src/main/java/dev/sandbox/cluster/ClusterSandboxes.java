@@ -119,6 +119,28 @@ public final class ClusterSandboxes {
     }
   }
 
+  /** Sets a lease's duration (and renews it): a CLI sandbox's expiry once its up ended. */
+  public static void extend(KubernetesClient client, String namespace, Duration duration) {
+    try {
+      client
+          .leases()
+          .inNamespace(namespace)
+          .withName(LEASE)
+          .edit(
+              l -> {
+                l.getSpec()
+                    .setLeaseDurationSeconds(
+                        (int) Math.min(Integer.MAX_VALUE, duration.toSeconds()));
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now(ZoneOffset.UTC));
+                return l;
+              });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
   /**
    * The sandboxes with a lease the client can see: across the cluster when it may list leases
    * there, else in {@code namespaces} (a namespace-scoped kubeconfig's).

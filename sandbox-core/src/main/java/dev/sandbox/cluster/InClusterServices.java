@@ -51,9 +51,17 @@ public final class InClusterServices {
   public record Wanted(
       BackingService service, ServiceSpec spec, String image, Credentials credentials) {}
 
-  /** The Service name (in the services namespace) of a backing service. */
+  /**
+   * The StatefulSet's and Service's name (in the services namespace) of a backing service: {@code
+   * sandbox-<id>}, never a production Service name (the wiring creates those).
+   */
   public static String serviceName(BackingService service) {
-    return service.id();
+    return serviceName(service.id());
+  }
+
+  /** {@link #serviceName(BackingService)} by the service's id. */
+  public static String serviceName(String id) {
+    return "sandbox-" + id;
   }
 
   /**
@@ -69,7 +77,7 @@ public final class InClusterServices {
     Map<String, String> selector = Map.of(SERVICE, service.id(), Tenancy.SANDBOX, tenancy.id());
     BackingService.Workload workload =
         wanted.service().workload(wanted.spec(), wanted.credentials());
-    String secretName = "sandbox-" + name + "-env";
+    String secretName = name + "-env";
     List<EnvVar> env = new ArrayList<>();
     workload
         .env()
@@ -191,7 +199,7 @@ public final class InClusterServices {
     objects.add(
         new NetworkPolicyBuilder()
             .withNewMetadata()
-            .withName("sandbox-" + name + "-own-namespaces")
+            .withName(name + "-own-namespaces")
             .withNamespace(namespace)
             .withLabels(labels)
             .endMetadata()

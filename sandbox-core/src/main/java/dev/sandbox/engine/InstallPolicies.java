@@ -108,6 +108,7 @@ final class InstallPolicies extends Step {
     List<String> own = new java.util.ArrayList<>(namespaces);
     own.retainAll(context.createdNamespaces);
     boolean scoped = !own.isEmpty() && mayInstallAdmissionPolicies(context);
+    List<String> unscoped = new java.util.ArrayList<>();
     for (Manifest pack : packs) {
       boolean guardrail =
           "guardrails"
@@ -123,16 +124,7 @@ final class InstallPolicies extends Step {
         continue;
       }
       if (WireServices.Namespaces.CLUSTER_SCOPED.contains(pack.kind())) {
-        leaveOut(
-            context,
-            listener,
-            pack.displayName()
-                + ": admission policies act on the whole cluster, every tenant's; "
-                + (own.isEmpty()
-                    ? "the sandbox's namespaces were given pre-created, so none carries its label"
-                        + " to bind them to"
-                    : "this kubeconfig may not create them")
-                + "; the platform team installs them there");
+        unscoped.add(pack.displayName());
         continue;
       }
       String ns = pack.namespace() == null ? "default" : pack.namespace();
@@ -140,6 +132,20 @@ final class InstallPolicies extends Step {
         pack.moveTo(context.cluster.tenancy().namespace(ns));
       }
       kept.add(pack);
+    }
+    if (!unscoped.isEmpty()) {
+      leaveOut(
+          context,
+          listener,
+          String.join(", ", unscoped)
+              + ": admission policies act on the whole cluster, every tenant's, and "
+              + (namespaces.isEmpty()
+                  ? "no object of the manifests lands in a namespace to bind them to"
+                  : own.isEmpty()
+                      ? "the sandbox's namespaces were given pre-created, so none carries its"
+                          + " label to bind them to"
+                      : "this kubeconfig may not create them")
+              + "; the platform team installs them there");
     }
     return kept;
   }

@@ -100,7 +100,7 @@ final class MapNamespaces extends Step {
       }
     }
     ClusterSandboxes.hold(context.client, tenancy, all, kinds, context.cluster.lease());
-    context.wireInto = app.isEmpty() ? List.of(tenancy.servicesNamespace()) : List.copyOf(app);
+    context.wireInto = List.copyOf(app);
     context.clusterNamespaces = List.copyOf(all);
     context.createdNamespaces = List.copyOf(created);
     context.namespaceMapping = Map.copyOf(result.namespaces());

@@ -47,6 +47,10 @@ final class RunServices extends Step {
     InClusterServices.apply(context.client, objects);
     InClusterServices.awaitReady(
         context.client, namespace, context.cluster.services(), context.stack.readiness().timeout());
+    if (context.wireInto.isEmpty()) {
+      return context.cluster.services().size()
+          + " ready (no namespace of the manifests to wire them into)";
+    }
     Wiring.apply(context.client, context.wireInto, context.bindings, context.unwired, false);
     return context.cluster.services().size()
         + " ready, wired into "
