@@ -306,7 +306,11 @@ class SharedClusterIT {
           .contains("monitoring pack");
 
       // a sandbox with cluster rights gets namespaces of its own, prefixed with its id
-      Stack full = stack("it-shared-b", "{context: default, kubeconfig: admin.yaml}");
+      Stack full =
+          stack(
+              "it-shared-b",
+              "{context: default, kubeconfig: admin.yaml, quota: {pods: '20', requests.memory: 2Gi},"
+                  + " limits: {default: {memory: 256Mi}, default-request: {cpu: 20m, memory: 64Mi}}}");
       b =
           engine.up(
               full,
@@ -332,6 +336,30 @@ class SharedClusterIT {
                   .getSucceeded())
           .isEqualTo(1);
 
+      // the stack's budget: a quota in each of B's namespaces, and defaults that let the
+      // services' pods (which set no resources) in under it
+      assertThat(
+              admin
+                  .resourceQuotas()
+                  .inNamespace(servicesB)
+                  .withName("sandbox-quota")
+                  .get()
+                  .getSpec()
+                  .getHard())
+          .containsKeys("pods", "requests.memory");
+      assertThat(
+              admin
+                  .pods()
+                  .inNamespace(servicesB)
+                  .withName("sandbox-postgres-0")
+                  .get()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .getResources()
+                  .getRequests())
+          .containsKey("memory");
+
       // with cluster rights, the guardrails are B's own: named after it and bound to its
       // namespaces, so they judge B's objects and nobody else's
       assertThat(
@@ -341,7 +369,7 @@ class SharedClusterIT {
                   .withName(idB + "-sandbox-resources")
                   .get())
           .isNotNull();
-      assertThat(denied(idB + "-orders")).contains(idB + "-sandbox-resources");
+      assertThat(denied(idB + "-orders")).contains(idB + "-sandbox-image-tag");
       assertThat(denied("ci-1-orders")).isEmpty();
 
       // isolation: from B's namespace, A's database does not answer; B's own does
@@ -405,7 +433,7 @@ class SharedClusterIT {
   }
 
   /**
-   * The admission policy that denies a dry-run of a Deployment without resources in {@code
+   * The admission policy that denies a dry-run of a Deployment of an untagged image in {@code
    * namespace}, or empty when it is admitted.
    */
   private static String denied(String namespace) {
@@ -427,7 +455,7 @@ class SharedClusterIT {
             .withNewSpec()
             .addNewContainer()
             .withName("x")
-            .withImage("x:1")
+            .withImage("x")
             .endContainer()
             .endSpec()
             .endTemplate()

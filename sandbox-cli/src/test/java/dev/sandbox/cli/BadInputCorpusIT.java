@@ -112,6 +112,9 @@ class BadInputCorpusIT {
             "target-namespace-twice",
             "sandbox.yaml:6:14: target.namespaces.sandbox: namespace 'ci-7' is given twice; each manifest namespace needs its own."),
         files(
+            "target-quota-not-a-quantity",
+            "sandbox.yaml:4:28: target.quota.requests.memory: '4 gigs' is not a Kubernetes quantity; expected for example 2, 500m or 4Gi."),
+        files(
             "duplicate-key",
             "sandbox.yaml:3:1: name: duplicate key; it is already set on line 2. Keep one."),
         files(

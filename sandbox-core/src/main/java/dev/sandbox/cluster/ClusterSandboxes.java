@@ -217,6 +217,8 @@ public final class ClusterSandboxes {
             "v1/Service",
             "v1/Secret",
             "v1/PersistentVolumeClaim",
+            "v1/ResourceQuota",
+            "v1/LimitRange",
             "networking.k8s.io/v1/NetworkPolicy"));
     for (String namespace : sandbox.namespaces()) {
       Namespace ns = null;

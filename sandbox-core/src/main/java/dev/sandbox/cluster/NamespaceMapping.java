@@ -102,7 +102,22 @@ public final class NamespaceMapping {
     spec.put("policyName", tenancy.id() + "-" + spec.get("policyName"));
     spec.put(
         "matchResources",
-        Map.of("namespaceSelector", Map.of("matchLabels", Map.of(Tenancy.SANDBOX, tenancy.id()))));
+        // the application's namespaces: not the services' own, whose StatefulSets are the
+        // sandbox's
+        Map.of(
+            "namespaceSelector",
+            Map.of(
+                "matchLabels",
+                Map.of(Tenancy.SANDBOX, tenancy.id()),
+                "matchExpressions",
+                List.of(
+                    Map.of(
+                        "key",
+                        NAMESPACE_NAME,
+                        "operator",
+                        "NotIn",
+                        "values",
+                        List.of(tenancy.servicesNamespace()))))));
   }
 
   private static Map<String, String> labels(Manifest manifest) {

@@ -75,7 +75,10 @@ final class InstallPolicies extends Step {
             stack,
             GUARDRAILS_ACTIVE,
             labelled.get(0),
-            context.cluster.tenancy().id() + "-");
+            context.cluster.tenancy().id() + "-",
+            stack.target().limits().values().stream().anyMatch(m -> !m.isEmpty())
+                ? Set.of("resources")
+                : Set.of());
       }
     } else {
       PolicyPacks.labelNamespaces(context.client, stack, namespaces);

@@ -100,12 +100,77 @@ final class MapNamespaces extends Step {
       }
     }
     ClusterSandboxes.hold(context.client, tenancy, all, kinds, context.cluster.lease());
+    budget(context, all);
     context.wireInto = List.copyOf(app);
     context.clusterNamespaces = List.copyOf(all);
     context.createdNamespaces = List.copyOf(created);
     context.namespaceMapping = Map.copyOf(result.namespaces());
     return String.join(", ", all)
         + (created.size() == all.size() ? " (created)" : " (" + created.size() + " created)");
+  }
+
+  /**
+   * The stack's budget for the sandbox on the cluster: a LimitRange (defaults for containers that
+   * set none, so that a quota on requests admits them) and a ResourceQuota in each namespace.
+   */
+  private static void budget(DeployContext context, Set<String> namespaces) {
+    var target = context.stack.target();
+    Map<String, String> labels = context.cluster.tenancy().labels();
+    for (String namespace : namespaces) {
+      if (!target.limits().isEmpty()) {
+        var item =
+            new io.fabric8.kubernetes.api.model.LimitRangeItemBuilder().withType("Container");
+        target
+            .limits()
+            .getOrDefault("default", Map.of())
+            .forEach(
+                (k, v) -> item.addToDefault(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+        target
+            .limits()
+            .getOrDefault("default-request", Map.of())
+            .forEach(
+                (k, v) ->
+                    item.addToDefaultRequest(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+        context
+            .client
+            .resource(
+                new io.fabric8.kubernetes.api.model.LimitRangeBuilder()
+                    .withNewMetadata()
+                    .withName("sandbox-limits")
+                    .withNamespace(namespace)
+                    .withLabels(labels)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withLimits(item.build())
+                    .endSpec()
+                    .build())
+            .fieldManager(Apply.FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply();
+      }
+      if (!target.quota().isEmpty()) {
+        Map<String, io.fabric8.kubernetes.api.model.Quantity> hard = new LinkedHashMap<>();
+        target
+            .quota()
+            .forEach((k, v) -> hard.put(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+        context
+            .client
+            .resource(
+                new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                    .withNewMetadata()
+                    .withName("sandbox-quota")
+                    .withNamespace(namespace)
+                    .withLabels(labels)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHard(hard)
+                    .endSpec()
+                    .build())
+            .fieldManager(Apply.FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply();
+      }
+    }
   }
 
   private static String reverse(Map<String, String> map, String mapped) {

@@ -478,12 +478,18 @@ public record Stack(
    * @param expiry how long a sandbox of the CLI lives on a cluster before {@code sandbox gc} may
    *     remove it (renewed by every {@code up}); one whose owner process keeps a lease goes when
    *     that process has been gone a minute
+   * @param quota the hard limits of a ResourceQuota in each of the sandbox's namespaces there
+   *     (resource name to quantity); empty: none
+   * @param limits a LimitRange for containers there: {@code default} and {@code default-request}
+   *     (each resource name to quantity); empty: none
    */
   public record Target(
       Optional<String> context,
       Optional<Path> kubeconfig,
       Map<String, String> namespaces,
-      Duration expiry) {
+      Duration expiry,
+      Map<String, String> quota,
+      Map<String, Map<String, String>> limits) {
     public static final Duration DEFAULT_EXPIRY = Duration.ofHours(24);
 
     public Target {
@@ -491,11 +497,14 @@ public record Stack(
       Objects.requireNonNull(kubeconfig, "kubeconfig");
       namespaces = Collections.unmodifiableMap(new LinkedHashMap<>(namespaces));
       Objects.requireNonNull(expiry, "expiry");
+      quota = Collections.unmodifiableMap(new LinkedHashMap<>(quota));
+      limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
     }
 
     /** The local k3s container. */
     public static Target local() {
-      return new Target(Optional.empty(), Optional.empty(), Map.of(), DEFAULT_EXPIRY);
+      return new Target(
+          Optional.empty(), Optional.empty(), Map.of(), DEFAULT_EXPIRY, Map.of(), Map.of());
     }
 
     public boolean isCluster() {
@@ -507,7 +516,9 @@ public record Stack(
           newContext == null || newContext.isBlank() ? Optional.empty() : Optional.of(newContext),
           kubeconfig,
           namespaces,
-          expiry);
+          expiry,
+          quota,
+          limits);
     }
   }
 

@@ -216,7 +216,7 @@ public final class StackLoader {
       return Stack.Target.local();
     }
     Map<String, YamlTree.Entry> target =
-        entry.mapping(List.of("context", "kubeconfig", "namespaces", "expiry"));
+        entry.mapping(List.of("context", "kubeconfig", "namespaces", "expiry", "quota", "limits"));
     String context = target.get("context") == null ? "" : target.get("context").string().trim();
     Map<String, String> namespaces = new LinkedHashMap<>();
     if (target.get("namespaces") != null) {
@@ -248,13 +248,44 @@ public final class StackLoader {
         target.get("expiry") == null ? Stack.Target.DEFAULT_EXPIRY : duration(target.get("expiry"));
     String kubeconfig =
         target.get("kubeconfig") == null ? "" : target.get("kubeconfig").string().trim();
+    Map<String, String> quota =
+        target.get("quota") == null ? Map.of() : quantities(target.get("quota"), "resource");
+    Map<String, Map<String, String>> limits = new LinkedHashMap<>();
+    if (target.get("limits") != null) {
+      target
+          .get("limits")
+          .mapping(List.of("default", "default-request"))
+          .forEach((key, value) -> limits.put(key, quantities(value, "container resource")));
+    }
     return new Stack.Target(
         context.isEmpty() ? Optional.empty() : Optional.of(context),
         kubeconfig.isEmpty()
             ? Optional.empty()
             : Optional.of(baseDir.resolve(kubeconfig).toAbsolutePath().normalize()),
         namespaces,
-        expiry);
+        expiry,
+        quota,
+        limits);
+  }
+
+  /** A mapping of resource names to Kubernetes quantities (2, 500m, 4Gi), each checked. */
+  private static Map<String, String> quantities(YamlTree.Entry entry, String what) {
+    Map<String, String> result = new LinkedHashMap<>();
+    entry
+        .freeMapping(what + " to quantity")
+        .forEach(
+            (name, value) -> {
+              String text = value.nonBlank("a quantity such as 2, 500m or 4Gi");
+              if (!text.matches(
+                  "[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m|u|n)?")) {
+                throw value.error(
+                    "'"
+                        + text
+                        + "' is not a Kubernetes quantity; expected for example 2, 500m or 4Gi.");
+              }
+              result.put(name, text);
+            });
+    return result;
   }
 
   /** {@code k3s.ingress}: {@code traefik} (k3s's bundled controller) or {@code none}. */

@@ -38,7 +38,8 @@ class ClusterConnectionTest {
       """;
 
   private static Stack.Target target(Path file, String context) {
-    return new Stack.Target(Optional.of(context), Optional.of(file), Map.of(), Duration.ofHours(1));
+    return new Stack.Target(
+        Optional.of(context), Optional.of(file), Map.of(), Duration.ofHours(1), Map.of(), Map.of());
   }
 
   @Test
