@@ -124,7 +124,22 @@ final class ClusterFlow {
     try {
       deployed =
           Deployment.onCluster(
-              stack, images, client, tenancy, wanted, bindings, ClusterSandboxes.HELD, listener);
+              stack,
+              images,
+              client,
+              tenancy,
+              wanted,
+              bindings,
+              ClusterSandboxes.HELD,
+              Map.of(
+                  "sandbox.dev/run",
+                  java.util.UUID.randomUUID().toString().substring(0, 8),
+                  "sandbox.dev/expires",
+                  held
+                      ? "while-its-process-lives"
+                      : String.valueOf(
+                          Instant.now().plus(stack.target().expiry()).getEpochSecond())),
+              listener);
     } catch (RuntimeException e) {
       renewing.shutdownNow();
       if (!existed && !options.keepOnFailure()) {

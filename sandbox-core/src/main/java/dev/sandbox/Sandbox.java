@@ -76,6 +76,18 @@ public final class Sandbox implements AutoCloseable {
     return state.services().containsKey(ClusterFlow.STATE_KEY);
   }
 
+  /**
+   * The namespaces that are this sandbox's on a shared cluster (its services' and the
+   * application's), where listing across the cluster would show other tenants' objects or be
+   * forbidden; empty on the local node, where the whole cluster is the sandbox's.
+   */
+  public Optional<List<String>> ownNamespaces() {
+    Map<String, String> target = state.services().get(ClusterFlow.STATE_KEY);
+    return target == null
+        ? Optional.empty()
+        : Optional.of(List.of(target.get("namespaces").split(",")));
+  }
+
   /** The kubeconfig (context {@code sandbox-<name>}); holds a client key, treat it as a secret. */
   public String kubeconfig() {
     return kubeconfigYaml;
@@ -412,6 +424,17 @@ public final class Sandbox implements AutoCloseable {
    * namespace or, when empty, every application namespace.
    */
   public void writeDiagnostics(Path folder, Optional<String> namespace) {
+    if (ownNamespaces().isPresent()) {
+      // a shared cluster: the sandbox's own namespaces, never another tenant's pods and logs
+      dev.sandbox.inspect.Diagnostics.write(
+          client(),
+          namespace
+              .map(n -> List.of(ownNamespaces().get().contains(n) ? n : namespace(n)))
+              .orElse(ownNamespaces().get()),
+          folder,
+          false);
+      return;
+    }
     dev.sandbox.inspect.Diagnostics.write(client(), namespace, folder);
   }
 

@@ -323,6 +323,8 @@ class SharedClusterIT {
       assertThat(ordersB.getMetadata().getLabels())
           .containsEntry(Tenancy.SANDBOX, idB)
           .containsEntry(Tenancy.CREATED, "true")
+          .containsEntry("sandbox.dev/expires", "while-its-process-lives")
+          .containsKey("sandbox.dev/run")
           .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
       assertThat(
               admin

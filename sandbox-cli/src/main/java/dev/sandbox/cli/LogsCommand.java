@@ -88,8 +88,17 @@ final class LogsCommand implements Callable<Integer> {
     global.name = name;
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
       KubernetesClient client = sandbox.client();
+      // on a shared cluster, its own namespaces only: never another tenant's pods
+      List<Pod> listed = new ArrayList<>();
+      if (sandbox.ownNamespaces().isPresent()) {
+        for (String namespace : sandbox.ownNamespaces().get()) {
+          listed.addAll(client.pods().inNamespace(namespace).list().getItems());
+        }
+      } else {
+        listed.addAll(client.pods().inAnyNamespace().list().getItems());
+      }
       List<Pod> pods =
-          client.pods().inAnyNamespace().list().getItems().stream()
+          listed.stream()
               .filter(
                   p ->
                       !Sandbox.SYSTEM_NAMESPACES.contains(p.getMetadata().getNamespace())

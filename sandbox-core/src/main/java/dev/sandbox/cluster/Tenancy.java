@@ -31,7 +31,11 @@ public record Tenancy(String name, String id, String owner, Map<String, String> 
   /** Label: who started it. */
   public static final String OWNER = "sandbox.dev/owner";
 
-  /** Label on namespaces the sandbox created (and so deletes); pre-created ones never carry it. */
+  /**
+   * Label on namespaces the sandbox created (and so deletes); pre-created ones never carry it.
+   * Namespaces a start created also carry {@code sandbox.dev/run} (an id of that start) and {@code
+   * sandbox.dev/expires} (epoch seconds, or {@code while-its-process-lives}); gc reads the lease.
+   */
   public static final String CREATED = "sandbox.dev/created";
 
   /** The manifest namespace standing for the services' own namespace. */

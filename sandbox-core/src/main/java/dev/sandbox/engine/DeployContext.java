@@ -75,11 +75,13 @@ final class DeployContext {
    * @param tenancy the sandbox's identity and namespace mapping there
    * @param services the services to run there as StatefulSets
    * @param lease how long its lease holds without renewal
+   * @param labels labels of this start for the namespaces it creates (run id, expiry)
    */
   record ClusterTarget(
       dev.sandbox.cluster.Tenancy tenancy,
       List<dev.sandbox.cluster.InClusterServices.Wanted> services,
-      java.time.Duration lease) {}
+      java.time.Duration lease,
+      java.util.Map<String, String> labels) {}
 
   DeployContext(
       DockerClient docker,

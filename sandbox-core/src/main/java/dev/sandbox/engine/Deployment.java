@@ -143,10 +143,11 @@ public final class Deployment {
       List<dev.sandbox.cluster.InClusterServices.Wanted> services,
       List<ClusterBinding> bindings,
       java.time.Duration lease,
+      java.util.Map<String, String> labels,
       ProgressListener listener) {
     DeployContext context =
         new DeployContext(null, stack, images, false, false, null, bindings, client, Set.of());
-    context.cluster = new DeployContext.ClusterTarget(tenancy, services, lease);
+    context.cluster = new DeployContext.ClusterTarget(tenancy, services, lease, labels);
     if (stack.monitoring().enabled()) {
       String why =
           "the monitoring pack: on a cluster target the cluster's own monitoring scrapes the"

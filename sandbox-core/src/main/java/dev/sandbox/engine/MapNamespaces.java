@@ -57,6 +57,7 @@ final class MapNamespaces extends Step {
     all.add(tenancy.servicesNamespace());
     Map<String, String> labels = new LinkedHashMap<>(tenancy.labels());
     labels.put(Tenancy.CREATED, "true");
+    labels.putAll(context.cluster.labels());
     List<String> created = new ArrayList<>();
     for (String namespace : all) {
       if (tenancy.precreated(namespace)) {

@@ -25,7 +25,8 @@ public final class Diagnostics {
   private Diagnostics() {}
 
   public static void write(KubernetesClient client, Optional<String> namespace, Path folder) {
-    List<String> namespaces =
+    write(
+        client,
         namespace
             .map(List::of)
             .orElseGet(
@@ -34,7 +35,18 @@ public final class Diagnostics {
                         .map(Namespace::getMetadata)
                         .map(m -> m.getName())
                         .filter(n -> !Sandbox.SYSTEM_NAMESPACES.contains(n))
-                        .toList());
+                        .toList()),
+        folder,
+        true);
+  }
+
+  /**
+   * As {@link #write(KubernetesClient, Optional, Path)} for the given namespaces only; without
+   * {@code clusterFindings} the cluster-wide findings (selectors, drift) are left out — on a shared
+   * cluster they would read other tenants' objects.
+   */
+  public static void write(
+      KubernetesClient client, List<String> namespaces, Path folder, boolean clusterFindings) {
     try {
       Files.createDirectories(folder.resolve("logs"));
       StringBuilder events = new StringBuilder();
@@ -88,8 +100,11 @@ public final class Diagnostics {
         }
       }
       Files.writeString(folder.resolve("events.txt"), events.toString());
-      List<String> findings = new ArrayList<>(Selectors.unmatched(client));
-      findings.addAll(Drift.find(client));
+      List<String> findings = new ArrayList<>();
+      if (clusterFindings) {
+        findings.addAll(Selectors.unmatched(client));
+        findings.addAll(Drift.find(client));
+      }
       Files.writeString(
           folder.resolve("findings.txt"),
           findings.isEmpty() ? "" : String.join("\n", findings) + "\n");
