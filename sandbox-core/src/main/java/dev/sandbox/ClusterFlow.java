@@ -72,25 +72,31 @@ final class ClusterFlow {
             "cluster",
             client.getConfiguration().getMasterUrl() + " as sandbox " + tenancy.id(),
             Duration.between(begin, Instant.now())));
-    Map<String, Credentials> credentials = store.credentials(name);
-    List<BackingService> services = Registry.enabledIn(stack);
-    services.forEach(s -> credentials.computeIfAbsent(s.id(), id -> Credentials.generate()));
-    store.writeCredentials(name, credentials);
     ImageMap images = engine.imageMap(stack);
     List<InClusterServices.Wanted> wanted = new ArrayList<>();
     List<ClusterBinding> bindings = new ArrayList<>();
-    for (BackingService service : services) {
-      var spec = stack.service(service.id()).orElseThrow();
-      InClusterServices.Wanted one =
-          new InClusterServices.Wanted(
-              service, spec, images.apply(spec.image()), credentials.get(service.id()));
-      wanted.add(one);
-      bindings.add(InClusterServices.binding(one, tenancy.servicesNamespace()));
+    boolean existed;
+    try {
+      Map<String, Credentials> credentials = store.credentials(name);
+      List<BackingService> services = Registry.enabledIn(stack);
+      services.forEach(s -> credentials.computeIfAbsent(s.id(), id -> Credentials.generate()));
+      store.writeCredentials(name, credentials);
+      for (BackingService service : services) {
+        var spec = stack.service(service.id()).orElseThrow();
+        InClusterServices.Wanted one =
+            new InClusterServices.Wanted(
+                service, spec, images.apply(spec.image()), credentials.get(service.id()));
+        wanted.add(one);
+        bindings.add(InClusterServices.binding(one, tenancy.servicesNamespace()));
+      }
+      // the lease is held (a minute, renewed here) while up runs, so that a start killed or
+      // interrupted half-way is collected by gc within a minute; a CLI sandbox's lease is set to
+      // the stack's expiry once up ends
+      existed = own(client, tenancy).isPresent();
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
     }
-    // the lease is held (a minute, renewed here) while up runs, so that a start killed or
-    // interrupted half-way is collected by gc within a minute; a CLI sandbox's lease is set to the
-    // stack's expiry once up ends
-    boolean existed = own(client, tenancy).isPresent();
     String leaseNamespace = tenancy.servicesNamespace();
     java.util.concurrent.ScheduledExecutorService renewing =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -139,14 +145,20 @@ final class ClusterFlow {
                       ? "while-its-process-lives"
                       : String.valueOf(
                           Instant.now().plus(stack.target().expiry()).getEpochSecond())),
+              options.forceConflicts(),
               listener);
     } catch (RuntimeException e) {
       renewing.shutdownNow();
       if (!existed && !options.keepOnFailure()) {
         listener.onEvent(
             ProgressListener.Event.info(name, "removing what was created on the cluster"));
-        removeOwn(client, tenancy);
-        removed = true;
+        try {
+          removeOwn(client, tenancy);
+          removed = true;
+        } catch (RuntimeException cleanup) {
+          // the start's own failure is what the user needs; the lease expires within a minute
+          e.addSuppressed(cleanup);
+        }
       } else if (existed) {
         listener.onEvent(
             ProgressListener.Event.info(
@@ -162,6 +174,7 @@ final class ClusterFlow {
       }
       try {
         if (!removed && !held) {
+          // fails loudly on success: a CLI sandbox left on a minute's lease would be gc'd
           ClusterSandboxes.extend(client, leaseNamespace, stack.target().expiry());
         }
       } finally {
@@ -169,9 +182,21 @@ final class ClusterFlow {
       }
     }
     Map<String, Map<String, String>> details = new LinkedHashMap<>();
+    Optional<SandboxState> previous = store.read(name).filter(ClusterFlow::isCluster);
     for (InClusterServices.Wanted one : wanted) {
       Map<Integer, Integer> ports = new HashMap<>();
-      one.service().publishedPorts().forEach(p -> ports.put(p, freePort()));
+      // the ports of the run before, when this is a re-up: a running `port-forward --services`
+      // and what `env` printed stay right
+      Map<String, String> before =
+          previous.map(s -> s.services().get(one.service().id())).orElse(Map.of());
+      one.service()
+          .publishedPorts()
+          .forEach(
+              p -> {
+                String kept = before == null ? null : before.get("published." + p);
+                ports.put(
+                    p, kept != null && kept.matches("\\d+") ? Integer.parseInt(kept) : freePort());
+              });
       Map<String, String> host =
           new LinkedHashMap<>(one.service().hostDetails(one.spec(), one.credentials(), ports));
       ports.forEach((inside, outside) -> host.put("published." + inside, outside.toString()));
@@ -235,8 +260,21 @@ final class ClusterFlow {
           ClusterSandboxes.list(client, List.of(target.get("services-namespace"))).stream()
               .filter(f -> target.get("id").equals(f.id()))
               .findFirst();
-      removed =
-          found.map(f -> ClusterSandboxes.remove(client, f, NAMESPACES_GONE)).orElse(List.of());
+      // without a lease (it could not be written, or was removed by hand), what the state
+      // recorded: namespaces are deleted only where they carry this sandbox's labels
+      ClusterSandboxes.Found recorded =
+          found.orElseGet(
+              () ->
+                  new ClusterSandboxes.Found(
+                      target.get("id"),
+                      state.name(),
+                      "",
+                      target.get("services-namespace"),
+                      Instant.EPOCH,
+                      Duration.ZERO,
+                      List.of(target.get("namespaces").split(",")),
+                      List.of()));
+      removed = ClusterSandboxes.remove(client, recorded, NAMESPACES_GONE);
     }
     store.remove(state.name(), false);
     listener.onEvent(

@@ -45,23 +45,17 @@ final class ClusterHandle {
           }
           int inside = Integer.parseInt(entry.getKey().substring("published.".length()));
           String recorded = entry.getValue();
+          String serviceName = dev.sandbox.cluster.InClusterServices.serviceName(service.getKey());
           LocalPortForward forward;
-          try {
+          if (free(Integer.parseInt(recorded))) {
             forward =
-                forwarder.portForward(
-                    namespace, service.getKey(), inside, Integer.parseInt(recorded));
-          } catch (RuntimeException busy) {
-            if (!held) {
-              // another process forwards it already (`sandbox port-forward --services`): the
-              // recorded port is the one that answers
-              continue;
-            }
-            forward =
-                forwarder.portForward(
-                    namespace,
-                    dev.sandbox.cluster.InClusterServices.serviceName(service.getKey()),
-                    inside,
-                    0);
+                forwarder.portForward(namespace, serviceName, inside, Integer.parseInt(recorded));
+          } else if (!held) {
+            // another process forwards it already (`sandbox port-forward --services`): the
+            // recorded port is the one that answers
+            continue;
+          } else {
+            forward = forwarder.portForward(namespace, serviceName, inside, 0);
             String now = String.valueOf(forward.getLocalPort());
             details.replaceAll(
                 (key, value) ->
@@ -120,6 +114,16 @@ final class ClusterHandle {
           forwarder.close();
           down.run();
         });
+  }
+
+  /** Whether {@code port} on 127.0.0.1 can be bound now. */
+  private static boolean free(int port) {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static void closeAll(List<LocalPortForward> forwards) {

@@ -89,6 +89,7 @@ public final class SandboxEngine {
             name,
             stack.readiness().timeout().plus(LOCK_MARGIN),
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
+      refuseOtherTarget(stack);
       if (stack.target().isCluster()) {
         return handle(
             new ClusterFlow(this, store).up(stack, options, !options.persistent(), listener),
@@ -104,9 +105,37 @@ public final class SandboxEngine {
    * target.context}; none of them: the local node.
    */
   public static Stack targeting(Stack stack, String context) {
+    return targeting(stack, context, System.getenv());
+  }
+
+  /**
+   * {@link #targeting(Stack, String)} reading {@code SANDBOX_CONTEXT} and {@code
+   * SANDBOX_NAMESPACES} ({@code orders=ci-42-orders,sandbox=ci-42-services}: pre-created namespaces
+   * of this run, over the stack's target.namespaces) from {@code environment}.
+   */
+  public static Stack targeting(Stack stack, String context, Map<String, String> environment) {
     String chosen =
-        context != null && !context.isBlank() ? context : System.getenv("SANDBOX_CONTEXT");
-    return chosen == null || chosen.isBlank() ? stack : stack.withContext(chosen);
+        context != null && !context.isBlank() ? context : environment.get("SANDBOX_CONTEXT");
+    Stack result = chosen == null || chosen.isBlank() ? stack : stack.withContext(chosen);
+    String namespaces = environment.get("SANDBOX_NAMESPACES");
+    if (namespaces != null && !namespaces.isBlank()) {
+      Map<String, String> map = new LinkedHashMap<>();
+      for (String pair : namespaces.split(",")) {
+        String[] parts = pair.trim().split("=", 2);
+        if (parts.length != 2
+            || !parts[0].matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+            || !parts[1].matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+          throw new SandboxException(
+              "SANDBOX_NAMESPACES: '"
+                  + pair.trim()
+                  + "' is not manifest-namespace=namespace; expected for example"
+                  + " orders=ci-42-orders,sandbox=ci-42-services.");
+        }
+        map.put(parts[0], parts[1]);
+      }
+      result = result.withNamespaces(map);
+    }
+    return result;
   }
 
   void deployInto(
@@ -313,6 +342,14 @@ public final class SandboxEngine {
             message -> listener.onEvent(ProgressListener.Event.info(name, message)))) {
       Optional<SandboxState> state = store.read(name);
       if (state.isPresent() && ClusterFlow.isCluster(state.get())) {
+        if (keepData) {
+          throw new SandboxException(
+              "Sandbox '"
+                  + name
+                  + "' runs on a shared cluster, where down removes its namespaces and with them"
+                  + " its volumes: --keep-data cannot keep them. Leave it running (it lives until"
+                  + " its target.expiry), or take a dump first.");
+        }
         return new ClusterFlow(this, store).down(state.get(), listener);
       }
       refuseForeign(name);
@@ -447,6 +484,34 @@ public final class SandboxEngine {
         owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {});
   }
 
+  /**
+   * A sandbox of this name already runs elsewhere (on the local node while the stack now targets a
+   * cluster, on another context, or the other way round): starting it would overwrite its state and
+   * leave it unreachable.
+   */
+  private void refuseOtherTarget(Stack stack) {
+    Optional<SandboxState> state = store.read(stack.name());
+    if (state.isEmpty()) {
+      return;
+    }
+    Map<String, String> target = state.get().services().get(ClusterFlow.STATE_KEY);
+    String running = target == null ? "the local node" : "context " + target.get("context");
+    String wanted =
+        stack.target().context().map(context -> "context " + context).orElse("the local node");
+    if (!running.equals(wanted)) {
+      throw new SandboxException(
+          "A sandbox named '"
+              + stack.name()
+              + "' runs on "
+              + running
+              + "; this start targets "
+              + wanted
+              + ". Run `sandbox down --name "
+              + stack.name()
+              + "` first, or choose another name with --name.");
+    }
+  }
+
   /** The kubeconfig file a state names, read. */
   String kubeconfigOf(SandboxState state) {
     try {
@@ -489,19 +554,39 @@ public final class SandboxEngine {
         if (!found.expired(now)) {
           continue;
         }
-        result.add(
+        String line =
             found.id()
                 + " ("
                 + found.owner()
                 + "), expired "
                 + found.expires()
                 + ": "
-                + String.join(", ", found.namespaces()));
-        if (remove) {
-          listener.onEvent(ProgressListener.Event.started("gc", "removing " + found.id()));
-          dev.sandbox.cluster.ClusterSandboxes.remove(client, found, ClusterFlow.NAMESPACES_GONE);
+                + String.join(", ", found.namespaces());
+        if (!remove) {
+          result.add(line);
+          continue;
+        }
+        listener.onEvent(ProgressListener.Event.started("gc", "removing " + found.id()));
+        try {
+          // conditional on the lease being the one that expired: a renewal meanwhile wins
+          List<String> removed =
+              dev.sandbox.cluster.ClusterSandboxes.collect(
+                  client, found, ClusterFlow.NAMESPACES_GONE);
+          if (!removed.isEmpty()) {
+            result.add(line);
+          }
           listener.onEvent(
-              ProgressListener.Event.done("gc", "removed " + found.id(), Duration.ZERO));
+              ProgressListener.Event.done(
+                  "gc",
+                  removed.isEmpty()
+                      ? found.id() + " renewed its lease meanwhile: kept"
+                      : "removed " + found.id(),
+                  Duration.ZERO));
+        } catch (RuntimeException e) {
+          // one sandbox that cannot be removed (rights, a stuck namespace) does not stop the rest
+          listener.onEvent(
+              ProgressListener.Event.failed(
+                  "gc", found.id() + ": " + SandboxException.describe(e), Duration.ZERO));
         }
       }
     }

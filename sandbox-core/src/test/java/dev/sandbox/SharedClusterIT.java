@@ -299,6 +299,30 @@ class SharedClusterIT {
                   .getSpec()
                   .getType())
           .isEqualTo("ExternalName");
+      // a second sandbox given the same pre-created namespaces is refused, and A is untouched
+      Stack same =
+          stack(
+              "it-shared-y",
+              "{context: ci, kubeconfig: restricted.yaml,"
+                  + " namespaces: {orders: ci-1-orders, sandbox: ci-1-services}}");
+      assertThatThrownBy(
+              () ->
+                  engine.up(
+                      same,
+                      UpOptions.defaults().withReuse(false).withPersistent(false),
+                      ProgressListener.NONE))
+          .isInstanceOf(SandboxException.class)
+          .hasMessageContaining(
+              "already holds sandbox " + a.state().services().get(ClusterFlow.STATE_KEY).get("id"));
+      assertThat(
+              admin
+                  .leases()
+                  .inNamespace("ci-1-services")
+                  .withName(ClusterSandboxes.LEASE)
+                  .get()
+                  .getMetadata()
+                  .getLabels())
+          .containsEntry(Tenancy.NAME, "it-shared-a");
       // what a namespace-scoped kubeconfig cannot install is said, not silently dropped
       assertThat(String.join("\n", notes))
           .contains("admission policies act on the whole cluster")
@@ -429,6 +453,12 @@ class SharedClusterIT {
       assertThat(admin.secrets().inNamespace(ns).withLabel(Tenancy.SANDBOX).list().getItems())
           .isEmpty();
       assertThat(admin.leases().inNamespace(ns).list().getItems()).isEmpty();
+      // by name too: the wired Service and Secret, the packs' and the manifests' policies
+      assertThat(admin.services().inNamespace(ns).list().getItems()).isEmpty();
+      assertThat(admin.secrets().inNamespace(ns).withName("orders-db-credentials").get()).isNull();
+      assertThat(admin.network().v1().networkPolicies().inNamespace(ns).list().getItems())
+          .isEmpty();
+      assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems()).isEmpty();
     }
     assertThat(admin.namespaces().withLabel(Tenancy.SANDBOX).list().getItems()).isEmpty();
     assertThat(engine.state("it-shared-a")).isEmpty();

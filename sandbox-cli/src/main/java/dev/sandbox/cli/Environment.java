@@ -55,9 +55,8 @@ record Environment(Map<String, String> env, Path home, Path workingDirectory, bo
             : StackLoader.forDirectory(workingDirectory);
     String name = name(options, stack);
     Stack named = name.equals(stack.name()) ? stack : stack.withName(name);
-    // --context, else SANDBOX_CONTEXT, else the stack file's target.context
-    String context = options.context != null ? options.context : env.get("SANDBOX_CONTEXT");
-    return context == null || context.isBlank() ? named : named.withContext(context);
+    // --context, else SANDBOX_CONTEXT, else the stack file's target.context; SANDBOX_NAMESPACES
+    return dev.sandbox.SandboxEngine.targeting(named, options.context, env);
   }
 
   /**

@@ -36,8 +36,20 @@ final class GcCommand extends SandboxSubcommand {
   public Integer call() {
     SandboxEngine engine = environment().engine();
     PrintWriter out = out();
-    dev.sandbox.stack.Stack stack = environment().stack(global);
-    if (stack.target().isCluster()) {
+    // a cluster only when one is named: a broken sandbox.yaml here never blocks the local gc
+    boolean named =
+        global.context != null
+            || (environment().env().get("SANDBOX_CONTEXT") != null
+                && !environment().env().get("SANDBOX_CONTEXT").isBlank());
+    dev.sandbox.stack.Stack stack = null;
+    try {
+      stack = environment().stack(global);
+    } catch (RuntimeException e) {
+      if (named) {
+        throw e;
+      }
+    }
+    if (stack != null && stack.target().isCluster()) {
       return clusterGc(engine, stack, out);
     }
     List<OrphanedSandbox> orphans = engine.orphans();

@@ -30,6 +30,16 @@ final class KubeconfigCommand extends SandboxSubcommand {
     Environment env = environment();
     PrintWriter out = out();
     try (Sandbox sandbox = env.engine().attach(env.name(global))) {
+      if (merge && sandbox.onSharedCluster()) {
+        throw new dev.sandbox.SandboxException(
+            "Sandbox '"
+                + sandbox.name()
+                + "' runs on a shared cluster whose context your kubeconfig has already: use it"
+                + " with the sandbox's namespaces (`sandbox status` lists them), or"
+                + " KUBECONFIG="
+                + sandbox.kubeconfigPath()
+                + " (its context's namespace is the sandbox's services namespace).");
+      }
       if (merge) {
         KubeContexts.merge(env.env(), env.home(), sandbox.name(), sandbox.kubeconfig());
         if (!global.quiet()) {

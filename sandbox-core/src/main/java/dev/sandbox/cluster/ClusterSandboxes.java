@@ -37,6 +37,9 @@ public final class ClusterSandboxes {
   /** How long a lease held by a living process lasts without renewal. */
   public static final Duration HELD = Duration.ofSeconds(60);
 
+  /** Slack for clocks that disagree between the lease's owner and whoever runs gc. */
+  public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+
   /** How often a living process renews it. */
   public static final Duration RENEW_EVERY = Duration.ofSeconds(15);
 
@@ -68,21 +71,87 @@ public final class ClusterSandboxes {
       return renewed.plus(duration);
     }
 
+    /**
+     * Expired, with {@link #CLOCK_SKEW} of slack: the renewal time is the owner's clock, compared
+     * with this machine's.
+     */
     public boolean expired(Instant now) {
-      return now.isAfter(expires());
+      return now.isAfter(expires().plus(CLOCK_SKEW));
     }
   }
 
-  /** Writes (or renews) the lease of a sandbox holding {@code namespaces}. */
+  /**
+   * Refuses to start when the services namespace already holds another sandbox's lease (two
+   * sandboxes given the same pre-created namespaces): the second would take the first's objects
+   * over, and the first one's down would remove the second's.
+   */
+  public static void refuseOthers(KubernetesClient client, Tenancy tenancy) {
+    Lease lease;
+    try {
+      lease = client.leases().inNamespace(tenancy.servicesNamespace()).withName(LEASE).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403 || e.getCode() == 404) {
+        return; // nothing there, or nothing this kubeconfig can see (hold says so if it matters)
+      }
+      throw e;
+    }
+    if (lease == null) {
+      return;
+    }
+    Found other = describe(lease);
+    if (!tenancy.id().equals(other.id())) {
+      throw new dev.sandbox.SandboxException(
+          "Namespace "
+              + tenancy.servicesNamespace()
+              + " already holds sandbox "
+              + other.id()
+              + " (started by "
+              + other.owner()
+              + (other.expired(Instant.now())
+                  ? "; its lease expired: `sandbox gc --context <context>` removes it"
+                  : "; it is alive")
+              + "). Give this sandbox namespaces of its own under target.namespaces, or let it"
+              + " create them.");
+    }
+  }
+
+  /**
+   * Writes (or renews) the lease of a sandbox holding {@code namespaces}. On an existing lease the
+   * namespaces and kinds are added to those it lists (a namespace dropped from the manifests stays
+   * the sandbox's until it is removed), and a longer duration is kept: a re-up of a CLI sandbox
+   * never shortens its life.
+   */
   public static void hold(
       KubernetesClient client,
       Tenancy tenancy,
       Collection<String> namespaces,
       Collection<String> kinds,
       Duration duration) {
+    Set<String> allNamespaces = new LinkedHashSet<>();
+    Set<String> allKinds = new LinkedHashSet<>();
+    Duration keep = duration;
+    Lease existing = null;
+    try {
+      existing = client.leases().inNamespace(tenancy.servicesNamespace()).withName(LEASE).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 403) {
+        throw e;
+      }
+    }
+    if (existing != null) {
+      Found before = describe(existing);
+      allNamespaces.addAll(before.namespaces());
+      allKinds.addAll(before.kinds());
+      if (before.duration().compareTo(keep) > 0) {
+        keep = before.duration();
+      }
+    }
+    allNamespaces.addAll(namespaces);
+    allKinds.addAll(kinds);
     Map<String, String> annotations = new LinkedHashMap<>();
-    annotations.put(NAMESPACES, String.join(",", new LinkedHashSet<>(namespaces)));
-    annotations.put(KINDS, String.join(",", new LinkedHashSet<>(kinds)));
+    annotations.put(NAMESPACES, String.join(",", allNamespaces));
+    annotations.put(KINDS, String.join(",", allKinds));
+    duration = keep;
     Lease lease =
         new LeaseBuilder()
             .withNewMetadata()
@@ -208,6 +277,37 @@ public final class ClusterSandboxes {
    * @return what was removed, as {@code kind/namespace/name} or {@code namespace/name}
    */
   public static List<String> remove(KubernetesClient client, Found sandbox, Duration wait) {
+    List<String> removed = new ArrayList<>();
+    removed.addAll(removeObjects(client, sandbox, wait));
+    return removed;
+  }
+
+  /**
+   * For gc: removes an expired sandbox only if its lease is still the one that expired — the lease
+   * goes first, conditional on its version, so an owner that renewed it meanwhile keeps its
+   * sandbox.
+   *
+   * @return what was removed; empty when the lease changed (renewed) or is gone
+   */
+  public static List<String> collect(KubernetesClient client, Found sandbox, Duration wait) {
+    Lease lease = client.leases().inNamespace(sandbox.leaseNamespace()).withName(LEASE).get();
+    if (lease == null
+        || !sandbox.id().equals(describe(lease).id())
+        || !describe(lease).expired(Instant.now())) {
+      return List.of();
+    }
+    try {
+      client.resource(lease).lockResourceVersion(lease.getMetadata().getResourceVersion()).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return List.of(); // renewed (or removed) meanwhile
+      }
+      throw e;
+    }
+    return removeObjects(client, sandbox, wait);
+  }
+
+  private static List<String> removeObjects(KubernetesClient client, Found sandbox, Duration wait) {
     List<String> removed = new ArrayList<>();
     List<String> created = new ArrayList<>();
     Set<String> kinds = new LinkedHashSet<>(sandbox.kinds());

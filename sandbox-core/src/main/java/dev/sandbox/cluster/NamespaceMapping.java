@@ -51,11 +51,25 @@ public final class NamespaceMapping {
         used.add(manifest.namespace() == null ? "default" : manifest.namespace());
       }
     }
+    // the cluster's own namespaces are everyone's: never mapped, and selectors naming them (the
+    // DNS egress rule names kube-system) keep meaning them
+    used.removeAll(SYSTEM);
     Map<String, String> map = new LinkedHashMap<>();
     used.forEach(ns -> map.put(ns, tenancy.namespace(ns)));
     List<Manifest> objects = new ArrayList<>();
     List<String> leftOut = new ArrayList<>();
     for (Manifest manifest : manifests) {
+      boolean system =
+          manifest.kind().equals("Namespace")
+              ? SYSTEM.contains(manifest.name())
+              : manifest.namespace() != null && SYSTEM.contains(manifest.namespace());
+      if (system) {
+        leftOut.add(
+            manifest.origin()
+                + ": it belongs to the cluster's own namespaces, shared by every tenant; the"
+                + " platform team installs it");
+        continue;
+      }
       if (manifest.kind().equals("Namespace")) {
         String mapped = map.get(manifest.name());
         if (tenancy.precreated(mapped)) {
@@ -170,7 +184,18 @@ public final class NamespaceMapping {
     return node;
   }
 
-  private static final Pattern DNS = Pattern.compile("\\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\\.svc\\b");
+  /**
+   * {@code <service>.<namespace>.svc}, then the end of the host name: the end of the text, {@code
+   * .cluster.local}, a port, a path, or a separator — not {@code com.acme.orders.svc.Main}.
+   */
+  private static final Pattern DNS =
+      Pattern.compile(
+          "(?<![A-Za-z0-9.-])(?<host>(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\\.)+)"
+              + "(?<ns>[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)"
+              + "\\.svc(?=$|\\.cluster\\.local\\b|[:/\\s\"',;)?&@=\\]}])");
+
+  /** The cluster's own namespaces. */
+  static final Set<String> SYSTEM = Set.of("kube-system", "kube-public", "kube-node-lease");
 
   /** {@code orders-db.orders.svc.cluster.local} → {@code orders-db.<mapped>.svc.cluster.local}. */
   static String dns(String text, Map<String, String> map) {
@@ -180,8 +205,12 @@ public final class NamespaceMapping {
     Matcher matcher = DNS.matcher(text);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
-      String ns = matcher.group(1);
-      String replacement = map.containsKey(ns) ? "." + map.get(ns) + ".svc" : matcher.group();
+      String host = matcher.group("host"); // service. or pod.service. (a StatefulSet's pods)
+      String ns = matcher.group("ns");
+      // kubernetes.default.svc is the API server, whatever namespace the sandbox maps default to
+      boolean apiServer = host.equals("kubernetes.") && ns.equals("default");
+      String replacement =
+          map.containsKey(ns) && !apiServer ? host + map.get(ns) + ".svc" : matcher.group();
       matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     matcher.appendTail(out);

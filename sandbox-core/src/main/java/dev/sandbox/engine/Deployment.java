@@ -144,9 +144,11 @@ public final class Deployment {
       List<ClusterBinding> bindings,
       java.time.Duration lease,
       java.util.Map<String, String> labels,
+      boolean forceConflicts,
       ProgressListener listener) {
     DeployContext context =
-        new DeployContext(null, stack, images, false, false, null, bindings, client, Set.of());
+        new DeployContext(
+            null, stack, images, false, forceConflicts, null, bindings, client, Set.of());
     context.cluster = new DeployContext.ClusterTarget(tenancy, services, lease, labels);
     if (stack.monitoring().enabled()) {
       String why =

@@ -68,6 +68,17 @@ final class InstallPolicies extends Step {
         }
       }
       PolicyPacks.labelNamespaces(context.client, stack, labelled);
+      // the lease lists the kinds of the team's own policies too, so down finds them
+      java.util.Set<String> kinds = new java.util.LinkedHashSet<>();
+      packs.stream()
+          .filter(scopesNamespaced(context))
+          .forEach(p -> kinds.add(p.resource().getApiVersion() + "/" + p.kind()));
+      dev.sandbox.cluster.ClusterSandboxes.hold(
+          context.client,
+          context.cluster.tenancy(),
+          context.clusterNamespaces,
+          kinds,
+          context.cluster.lease());
       PolicyPacks.apply(context.client, packs, stack.readiness().timeout());
       if (packs.stream().anyMatch(p -> p.kind().equals("ValidatingAdmissionPolicy"))) {
         PolicyPacks.awaitGuardrails(
@@ -112,6 +123,7 @@ final class InstallPolicies extends Step {
     own.retainAll(context.createdNamespaces);
     boolean scoped = !own.isEmpty() && mayInstallAdmissionPolicies(context);
     List<String> unscoped = new java.util.ArrayList<>();
+    ReadManifests.Scopes scopes = new ReadManifests.Scopes(context);
     for (Manifest pack : packs) {
       boolean guardrail =
           "guardrails"
@@ -126,10 +138,20 @@ final class InstallPolicies extends Step {
         kept.add(pack);
         continue;
       }
-      if (WireServices.Namespaces.CLUSTER_SCOPED.contains(pack.kind())) {
+      if (!scopes.namespaced(pack)) {
+        // by API discovery, as the manifests: a team's Kyverno ClusterPolicy or Gatekeeper
+        // constraint acts on every tenant, whatever the list of common kinds says
         unscoped.add(pack.displayName());
         continue;
       }
+      // by this label down and gc find it in namespaces the sandbox was given
+      var metadata = pack.resource().getMetadata();
+      java.util.Map<String, String> labels =
+          metadata.getLabels() == null
+              ? new java.util.LinkedHashMap<>()
+              : new java.util.LinkedHashMap<>(metadata.getLabels());
+      labels.put(dev.sandbox.cluster.Tenancy.SANDBOX, tenancy.id());
+      metadata.setLabels(labels);
       String ns = pack.namespace() == null ? "default" : pack.namespace();
       if (!namespaces.contains(ns)) {
         pack.moveTo(context.cluster.tenancy().namespace(ns));
@@ -151,6 +173,11 @@ final class InstallPolicies extends Step {
               + "; the platform team installs them there");
     }
     return kept;
+  }
+
+  private static java.util.function.Predicate<Manifest> scopesNamespaced(DeployContext context) {
+    ReadManifests.Scopes scopes = new ReadManifests.Scopes(context);
+    return scopes::namespaced;
   }
 
   /** Whether the kubeconfig may create ValidatingAdmissionPolicies (and their bindings). */

@@ -53,54 +53,52 @@ final class MapNamespaces extends Step {
         .forEach(
             why -> listener.onEvent(ProgressListener.Event.info("namespaces", "left out " + why)));
     Set<String> app = new LinkedHashSet<>(result.namespaces().values());
-    Set<String> all = new LinkedHashSet<>(app);
+    // the services' namespace first: it holds the lease, which must exist before anything else
+    // lands, so that whatever follows is found by down and gc
+    Set<String> all = new LinkedHashSet<>();
     all.add(tenancy.servicesNamespace());
+    all.addAll(app);
     Map<String, String> labels = new LinkedHashMap<>(tenancy.labels());
     labels.put(Tenancy.CREATED, "true");
     labels.putAll(context.cluster.labels());
-    List<String> created = new ArrayList<>();
     for (String namespace : all) {
       if (tenancy.precreated(namespace)) {
         requireAccess(context, namespace);
-        continue;
-      }
-      try {
-        context
-            .client
-            .resource(
-                new NamespaceBuilder()
-                    .withNewMetadata()
-                    .withName(namespace)
-                    .withLabels(labels)
-                    .endMetadata()
-                    .build())
-            .fieldManager(Apply.FIELD_MANAGER)
-            .forceConflicts()
-            .serverSideApply();
-        created.add(namespace);
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 403) {
-          throw new SandboxException(
-              "This kubeconfig may not create namespace "
-                  + namespace
-                  + " on the cluster ("
-                  + e.getStatus().getMessage()
-                  + "). Give the sandbox pre-created namespaces under target.namespaces in the"
-                  + " stack file (for example "
-                  + reverse(result.namespaces(), namespace)
-                  + ": <a namespace you may use>), or use a kubeconfig that may create them.",
-              e);
-        }
-        throw e;
       }
     }
+    ClusterSandboxes.refuseOthers(context.client, tenancy);
     Set<String> kinds = new LinkedHashSet<>();
     for (Manifest manifest : context.manifests) {
       if (!manifest.kind().equals("Namespace")) {
         kinds.add(manifest.resource().getApiVersion() + "/" + manifest.kind());
       }
     }
-    ClusterSandboxes.hold(context.client, tenancy, all, kinds, context.cluster.lease());
+    List<String> created = new ArrayList<>();
+    boolean held = false;
+    for (String namespace : all) {
+      if (!tenancy.precreated(namespace)) {
+        create(context, tenancy, namespace, labels, result.namespaces());
+        created.add(namespace);
+      }
+      if (!held) {
+        try {
+          ClusterSandboxes.hold(context.client, tenancy, all, kinds, context.cluster.lease());
+        } catch (KubernetesClientException e) {
+          created.forEach(ns -> context.client.namespaces().withName(ns).delete());
+          throw new SandboxException(
+              "The sandbox's lease (a coordination.k8s.io Lease named "
+                  + ClusterSandboxes.LEASE
+                  + " in "
+                  + namespace
+                  + ") could not be written: "
+                  + SandboxException.describe(e)
+                  + ". It is how down and gc find what the sandbox leaves; let the kubeconfig's"
+                  + " account manage leases there.",
+              e);
+        }
+        held = true;
+      }
+    }
     budget(context, all);
     context.wireInto = List.copyOf(app);
     context.clusterNamespaces = List.copyOf(all);
@@ -174,6 +172,60 @@ final class MapNamespaces extends Step {
     }
   }
 
+  /**
+   * Creates (or keeps) one of the sandbox's namespaces, labelled as its own; refuses one that
+   * belongs to another sandbox, and says which key to set when the kubeconfig may not create it.
+   */
+  private static void create(
+      DeployContext context,
+      Tenancy tenancy,
+      String namespace,
+      Map<String, String> labels,
+      Map<String, String> mapping) {
+    try {
+      var existing = context.client.namespaces().withName(namespace).get();
+      String owner =
+          existing == null || existing.getMetadata().getLabels() == null
+              ? null
+              : existing.getMetadata().getLabels().get(Tenancy.SANDBOX);
+      if (existing != null && !tenancy.id().equals(owner)) {
+        throw new SandboxException(
+            "Namespace "
+                + namespace
+                + " exists on the cluster and is not this sandbox's ("
+                + (owner == null ? "no sandbox label" : "it is sandbox " + owner + "'s")
+                + "), so the sandbox does not take it over. Choose another name with --name, or"
+                + " give it under target.namespaces if it was made for this sandbox.");
+      }
+      context
+          .client
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(namespace)
+                  .withLabels(labels)
+                  .endMetadata()
+                  .build())
+          .fieldManager(Apply.FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        throw new SandboxException(
+            "This kubeconfig may not create namespace "
+                + namespace
+                + " on the cluster ("
+                + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
+                + "). Give the sandbox pre-created namespaces under target.namespaces in the"
+                + " stack file (for example "
+                + reverse(mapping, namespace)
+                + ": <a namespace you may use>), or use a kubeconfig that may create them.",
+            e);
+      }
+      throw e;
+    }
+  }
+
   private static String reverse(Map<String, String> map, String mapped) {
     return map.entrySet().stream()
         .filter(e -> e.getValue().equals(mapped))
@@ -182,18 +234,36 @@ final class MapNamespaces extends Step {
         .orElse(Tenancy.SERVICES);
   }
 
-  /** A pre-created namespace the kubeconfig may act in: listing its Secrets is allowed. */
+  /**
+   * A pre-created namespace that exists and that the kubeconfig may act in: a dry-run create of a
+   * ConfigMap there answers 404 for a missing namespace and 403 for one it may not use.
+   */
   private static void requireAccess(DeployContext context, String namespace) {
     try {
-      context.client.secrets().inNamespace(namespace).list();
+      context
+          .client
+          .resource(
+              new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName("sandbox-access-check")
+                  .withNamespace(namespace)
+                  .endMetadata()
+                  .build())
+          .dryRun()
+          .create();
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return; // exists already: the namespace does, and the request was allowed to get there
+      }
       throw new SandboxException(
           "Namespace "
               + namespace
               + " (given in target.namespaces) cannot be used with this kubeconfig: "
               + (e.getCode() == 403
-                  ? "it may not act there (" + e.getStatus().getMessage() + ")"
-                  : SandboxException.describe(e))
+                  ? "it may not act there ("
+                      + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
+                      + ")"
+                  : e.getCode() == 404 ? "it does not exist" : SandboxException.describe(e))
               + ". Create the namespace and bind the kubeconfig's account to a Role there.",
           e);
     }

@@ -51,7 +51,13 @@ final class RunServices extends Step {
       return context.cluster.services().size()
           + " ready (no namespace of the manifests to wire them into)";
     }
-    Wiring.apply(context.client, context.wireInto, context.bindings, context.unwired, false);
+    Wiring.apply(
+        context.client,
+        context.wireInto,
+        context.bindings,
+        context.unwired,
+        false,
+        java.util.Map.of(dev.sandbox.cluster.Tenancy.SANDBOX, context.cluster.tenancy().id()));
     return context.cluster.services().size()
         + " ready, wired into "
         + String.join(", ", context.wireInto);

@@ -35,7 +35,14 @@ public final class Wiring {
    * follows the pod wherever it is rescheduled.
    */
   public static List<HasMetadata> objects(String namespace, ClusterBinding binding) {
-    Map<String, String> labels = Map.of(MANAGED_BY, "sandbox");
+    return objects(namespace, binding, Map.of());
+  }
+
+  /** {@link #objects(String, ClusterBinding)}, carrying {@code extraLabels} too. */
+  public static List<HasMetadata> objects(
+      String namespace, ClusterBinding binding, Map<String, String> extraLabels) {
+    Map<String, String> labels = new java.util.LinkedHashMap<>(extraLabels);
+    labels.put(MANAGED_BY, "sandbox");
     List<HasMetadata> objects = new ArrayList<>();
     boolean inCluster = !binding.ip().matches("[0-9.]+|[0-9a-fA-F:]+");
     ServiceBuilder service =
@@ -133,6 +140,20 @@ public final class Wiring {
       Collection<ClusterBinding> bindings,
       Map<String, ? extends Collection<String>> unwired,
       boolean createNamespaces) {
+    apply(client, namespaces, bindings, unwired, createNamespaces, Map.of());
+  }
+
+  /**
+   * As above, the wired objects carrying {@code extraLabels} too (a sandbox's id on a shared
+   * cluster, by which {@code down} finds them in namespaces it was given).
+   */
+  public static void apply(
+      KubernetesClient client,
+      Collection<String> namespaces,
+      Collection<ClusterBinding> bindings,
+      Map<String, ? extends Collection<String>> unwired,
+      boolean createNamespaces,
+      Map<String, String> extraLabels) {
     for (String namespace : namespaces) {
       if (!isNamespaceName(namespace)) {
         // not ours to report: the manifests' pre-check (Apply) rejects the objects naming it, with
@@ -163,7 +184,7 @@ public final class Wiring {
           }
           continue;
         }
-        for (HasMetadata object : objects(namespace, binding)) {
+        for (HasMetadata object : objects(namespace, binding, extraLabels)) {
           if (object instanceof Secret secret) {
             replaceIfRetyped(client, secret);
           }

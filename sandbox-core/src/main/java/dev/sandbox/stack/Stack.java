@@ -78,6 +78,34 @@ public record Stack(
     return copy(name, imageMap, newReadiness);
   }
 
+  /**
+   * A copy whose cluster target maps manifest namespaces to the given pre-created ones (from
+   * SANDBOX_NAMESPACES, a CI job's own), over the stack file's.
+   */
+  public Stack withNamespaces(Map<String, String> namespaces) {
+    Map<String, String> merged = new LinkedHashMap<>(target.namespaces());
+    merged.putAll(namespaces);
+    return new Stack(
+        name,
+        source,
+        hash,
+        k3s,
+        manifests,
+        images,
+        services,
+        policies,
+        monitoring,
+        imageMap,
+        readiness,
+        new Target(
+            target.context(),
+            target.kubeconfig(),
+            merged,
+            target.expiry(),
+            target.quota(),
+            target.limits()));
+  }
+
   /** A copy that runs on the cluster of kubeconfig context {@code context} (from --context). */
   public Stack withContext(String context) {
     return new Stack(

@@ -87,6 +87,38 @@ class NamespaceMappingTest {
   }
 
   @Test
+  void only_cluster_dns_names_are_rewritten_and_never_the_api_server_or_system_namespaces() {
+    Map<String, String> map = Map.of("orders", "o-1-orders", "default", "o-1-default");
+    assertThat(NamespaceMapping.dns("jdbc:postgresql://db.orders.svc:5432/x", map))
+        .isEqualTo("jdbc:postgresql://db.o-1-orders.svc:5432/x");
+    assertThat(NamespaceMapping.dns("amqp://u:p@mq.orders.svc.cluster.local/vh", map))
+        .isEqualTo("amqp://u:p@mq.o-1-orders.svc.cluster.local/vh");
+    assertThat(NamespaceMapping.dns("web-0.web.orders.svc.cluster.local", map))
+        .isEqualTo("web-0.web.o-1-orders.svc.cluster.local");
+    assertThat(NamespaceMapping.dns("https://kubernetes.default.svc:443", map))
+        .isEqualTo("https://kubernetes.default.svc:443");
+    assertThat(NamespaceMapping.dns("api.default.svc", map)).isEqualTo("api.o-1-default.svc");
+    // not host names: a Java class, a word
+    assertThat(NamespaceMapping.dns("com.acme.orders.svc.Main", map))
+        .isEqualTo("com.acme.orders.svc.Main");
+    assertThat(NamespaceMapping.dns("orders.svc", map)).isEqualTo("orders.svc");
+
+    NamespaceMapping.Result result =
+        map(
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: cfg, namespace: kube-system}}",
+            "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy,"
+                + " metadata: {name: dns, namespace: orders}, spec: {podSelector: {},"
+                + " egress: [{to: [{namespaceSelector: {matchLabels:"
+                + " {kubernetes.io/metadata.name: kube-system}}}]}]}}");
+    assertThat(result.namespaces()).doesNotContainKey("kube-system");
+    assertThat(result.leftOut()).singleElement().asString().contains("cluster's own namespaces");
+    assertThat(
+            io.fabric8.kubernetes.client.utils.Serialization.asJson(
+                result.objects().get(0).resource()))
+        .contains("\"kubernetes.io/metadata.name\":\"kube-system\"");
+  }
+
+  @Test
   void cluster_scoped_objects_and_pre_created_namespaces_are_left_out_and_said() {
     NamespaceMapping.Result result =
         map(
