@@ -386,16 +386,18 @@ public final class ClusterSandboxes {
         throw e;
       }
     }
-    Instant deadline = Instant.now().plus(wait);
     for (String namespace : created) {
-      while (client.namespaces().withName(namespace).get() != null
-          && Instant.now().isBefore(deadline)) {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return removed;
-        }
+      // gone, or given up on at the deadline (a finalizer of the cluster's): said by the caller's
+      // listing, never a failure of the removal itself
+      try {
+        dev.sandbox.poll.Poll.until(
+            "namespace " + namespace + " to be gone",
+            wait,
+            Duration.ofMillis(500),
+            seen -> client.namespaces().withName(namespace).get() == null ? Boolean.TRUE : null,
+            last -> new IllegalStateException(last));
+      } catch (IllegalStateException stillTerminating) {
+        removed.add("namespace/" + namespace + " (still terminating)");
       }
     }
     return removed;

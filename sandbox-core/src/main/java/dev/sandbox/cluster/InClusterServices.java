@@ -1,6 +1,7 @@
 package dev.sandbox.cluster;
 
 import dev.sandbox.SandboxException;
+import dev.sandbox.poll.Poll;
 import dev.sandbox.service.BackingService;
 import dev.sandbox.service.ClusterBinding;
 import dev.sandbox.service.Credentials;
@@ -242,37 +243,45 @@ public final class InClusterServices {
     Instant deadline = Instant.now().plus(timeout);
     for (Wanted one : wanted) {
       String name = serviceName(one.service());
-      while (true) {
-        StatefulSet set = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
-        Integer ready =
-            set == null || set.getStatus() == null ? null : set.getStatus().getReadyReplicas();
-        if (ready != null && ready >= 1) {
-          break;
-        }
-        if (Instant.now().isAfter(deadline)) {
-          throw new SandboxException.ServiceStartup(
-              one.service().displayName()
-                  + " (StatefulSet "
-                  + namespace
-                  + "/"
-                  + name
-                  + ", image "
-                  + one.image()
-                  + ") was not ready within "
-                  + dev.sandbox.Durations.format(timeout)
-                  + ": "
-                  + why(client, namespace, name)
-                  + ". Check that the cluster can pull the image (image-map in the stack file) and"
-                  + " has a default StorageClass for its volume.",
-              null);
-        }
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new SandboxException("Interrupted while waiting for " + name, e);
-        }
-      }
+      Duration left = Duration.between(Instant.now(), deadline);
+      Poll.until(
+          one.service().displayName() + " in " + namespace,
+          left.isNegative() ? Duration.ZERO : left,
+          Duration.ofSeconds(1),
+          seen -> {
+            StatefulSet set =
+                client.apps().statefulSets().inNamespace(namespace).withName(name).get();
+            var status = set == null ? null : set.getStatus();
+            // ready, and of the current revision: a re-up's rollout is not done while the old
+            // pod still answers
+            boolean ready =
+                status != null
+                    && status.getReadyReplicas() != null
+                    && status.getReadyReplicas() >= 1
+                    && (status.getUpdateRevision() == null
+                        || status.getUpdateRevision().equals(status.getCurrentRevision()));
+            return ready ? Boolean.TRUE : null;
+          },
+          last ->
+              new SandboxException.ServiceStartup(
+                  one.service().displayName()
+                      + " (StatefulSet "
+                      + namespace
+                      + "/"
+                      + name
+                      + ", image "
+                      + one.image()
+                      + ") was not ready within "
+                      + dev.sandbox.Durations.format(timeout)
+                      + ": "
+                      + why(client, namespace, name)
+                      + ". Check that the cluster can pull the image (image-map in the stack"
+                      + " file), has a default StorageClass for its volume, and that the"
+                      + " namespace's Pod Security level and quota admit it (`kubectl get events"
+                      + " -n "
+                      + namespace
+                      + "`).",
+                  null));
     }
   }
 
