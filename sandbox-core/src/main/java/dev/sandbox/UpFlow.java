@@ -211,16 +211,21 @@ final class UpFlow {
       Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
       listener.onEvent(
           ProgressListener.Event.done("cluster", "ready", Duration.between(begin, Instant.now())));
-      Map<String, K3sNode.Import> preloaded = started.preload().await();
-      preloaded.forEach(
-          (image, loaded) ->
-              listener.onEvent(
-                  ProgressListener.Event.done(
-                      "images",
-                      loaded.alreadyLoaded()
-                          ? image + " already loaded (kept in the node's image store)"
-                          : "loaded " + image + " while k3s started",
-                      loaded.took())));
+      // awaited by the load step, after wiring and policies: they run while images still load
+      java.util.function.Supplier<java.util.Set<String>> preloaded =
+          () -> {
+            Map<String, K3sNode.Import> loaded = started.preload().await();
+            loaded.forEach(
+                (image, result) ->
+                    listener.onEvent(
+                        ProgressListener.Event.done(
+                            "images",
+                            result.alreadyLoaded()
+                                ? image + " already loaded (kept in the node's image store)"
+                                : "loaded " + image + " while k3s started",
+                            result.took())));
+            return loaded.keySet();
+          };
       Deployment.stack(
           stack,
           engine.imageMap(stack),
@@ -228,7 +233,7 @@ final class UpFlow {
           options.forceConflicts(),
           false,
           new Deployment.Cluster(docker, slice.nodeId(), slice.bindings(), sandbox.client()),
-          preloaded.keySet(),
+          preloaded,
           listener);
     }
     awaitPrometheusUrl(stack, state);

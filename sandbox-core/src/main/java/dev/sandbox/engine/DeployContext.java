@@ -26,8 +26,21 @@ final class DeployContext {
   final List<ClusterBinding> bindings;
   final KubernetesClient client;
 
-  /** Images loaded while k3s started: not imported again. */
-  final Set<String> preloaded;
+  /**
+   * Images loaded while k3s started (not imported again), awaited when a step first needs them: the
+   * steps that need no image (wiring, policies) run while the last ones still import.
+   */
+  private final java.util.function.Supplier<Set<String>> preloading;
+
+  private Set<String> preloaded;
+
+  /** The images loaded while k3s started, waiting for the preload to end on the first call. */
+  synchronized Set<String> preloaded() {
+    if (preloaded == null) {
+      preloaded = Set.copyOf(preloading.get());
+    }
+    return preloaded;
+  }
 
   final ManifestLoader loader;
 
@@ -92,7 +105,7 @@ final class DeployContext {
       String nodeId,
       List<ClusterBinding> bindings,
       KubernetesClient client,
-      Set<String> preloaded) {
+      java.util.function.Supplier<Set<String>> preloading) {
     this.docker = docker;
     this.stack = stack;
     this.images = images;
@@ -101,7 +114,7 @@ final class DeployContext {
     this.nodeId = nodeId;
     this.bindings = List.copyOf(bindings);
     this.client = client;
-    this.preloaded = Set.copyOf(preloaded);
+    this.preloading = preloading;
     this.loader =
         new ManifestLoader(
             stack.manifests().excludeKinds(),

@@ -21,7 +21,7 @@ import java.util.Set;
  * Internal.
  *
  * <pre>
- * stack:     read → stand-ins → load images → wire → policies → monitoring → add-on APIs → hooks → apply → prune → offline images → await → selectors
+ * stack:     read → stand-ins → wire → policies → load images → monitoring → add-on APIs → hooks → apply → prune → offline images → await → selectors
  * namespace:        stand-ins → load images → wire →                          apply → offline images → await → selectors
  * </pre>
  */
@@ -32,9 +32,10 @@ public final class Deployment {
       List.of(
           new ReadManifests(),
           new StandIns(),
-          new LoadImages(),
           new WireServices(),
           new InstallPolicies(),
+          // after the steps that need no image, so they overlap the images still loading
+          new LoadImages(),
           new InstallMonitoring(),
           new AwaitAddOnApis(),
           new ReleaseHooks(),
@@ -98,6 +99,22 @@ public final class Deployment {
       Cluster cluster,
       Set<String> preloaded,
       ProgressListener listener) {
+    stack(stack, images, offline, forceConflicts, everything, cluster, () -> preloaded, listener);
+  }
+
+  /**
+   * As above, the images loaded while k3s started given as a wait for them: it is called when the
+   * load step runs, after wiring and policies, which need no image.
+   */
+  public static void stack(
+      Stack stack,
+      ImageMap images,
+      boolean offline,
+      boolean forceConflicts,
+      boolean everything,
+      Cluster cluster,
+      java.util.function.Supplier<Set<String>> preloaded,
+      ProgressListener listener) {
     run(
         STACK,
         context(stack, images, offline, forceConflicts, cluster, preloaded),
@@ -118,7 +135,7 @@ public final class Deployment {
       String namespace,
       List<Path> paths,
       ProgressListener listener) {
-    DeployContext context = context(stack, images, offline, false, cluster, Set.of());
+    DeployContext context = context(stack, images, offline, false, cluster, Set::of);
     List<Manifest> manifests = new ArrayList<>();
     for (Manifest manifest : context.loader.load(paths)) {
       if (!manifest.kind().equals("Namespace")) {
@@ -148,7 +165,7 @@ public final class Deployment {
       ProgressListener listener) {
     DeployContext context =
         new DeployContext(
-            null, stack, images, false, forceConflicts, null, bindings, client, Set.of());
+            null, stack, images, false, forceConflicts, null, bindings, client, Set::of);
     context.cluster = new DeployContext.ClusterTarget(tenancy, services, lease, labels);
     if (stack.monitoring().enabled()) {
       String why =
@@ -175,7 +192,7 @@ public final class Deployment {
       boolean offline,
       boolean forceConflicts,
       Cluster cluster,
-      Set<String> preloaded) {
+      java.util.function.Supplier<Set<String>> preloaded) {
     return new DeployContext(
         cluster.docker(),
         stack,

@@ -36,7 +36,7 @@ final class LoadImages extends Step {
       K3sNode.pulledAlways(image)
           .ifPresent(warning -> listener.onEvent(ProgressListener.Event.info(name(), warning)));
     }
-    wanted.removeAll(context.preloaded);
+    wanted.removeAll(context.preloaded());
     context.loaded.addAll(wanted);
     for (String image : wanted) {
       Instant begin = Instant.now();

@@ -38,7 +38,7 @@ final class OfflineImages extends Step {
     List<Manifest> all = new ArrayList<>(context.manifests);
     all.addAll(context.monitoring);
     Set<String> loaded = new LinkedHashSet<>(context.loaded);
-    loaded.addAll(context.preloaded);
+    loaded.addAll(context.preloaded());
     requireLocal(context.docker, all, loaded);
     return "every image is local";
   }
