@@ -3,6 +3,7 @@ package dev.sandbox.junit;
 import dev.sandbox.Sandbox;
 import dev.sandbox.SandboxConfig;
 import dev.sandbox.SandboxEngine;
+import dev.sandbox.stack.Stack;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -51,7 +52,13 @@ final class SandboxExtension
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
     if (context.getTestClass().isPresent()) {
-      var target = settings(context).stack().target();
+      Stack.Target target;
+      try {
+        target = settings(context).stack().target();
+      } catch (RuntimeException unreadable) {
+        // a broken stack file fails the class when it starts, with the parser's own message
+        target = Stack.Target.local();
+      }
       if (target.isCluster()) {
         // a shared cluster needs no Docker engine here (kustomize renders with kubectl or, else,
         // in a container: the start says so if neither is there)
