@@ -395,7 +395,7 @@ class SharedClusterIT {
                   .withName(idB + "-sandbox-resources")
                   .get())
           .isNotNull();
-      assertThat(denied(idB + "-orders")).contains(idB + "-sandbox-image-tag");
+      assertThat(denied(idB + "-orders")).contains(idB + "-sandbox-resources");
       assertThat(denied("ci-1-orders")).isEmpty();
 
       // isolation: from B's namespace, A's database does not answer; B's own does
@@ -465,8 +465,8 @@ class SharedClusterIT {
   }
 
   /**
-   * The admission policy that denies a dry-run of a Deployment of an untagged image in {@code
-   * namespace}, or empty when it is admitted.
+   * The admission policy that denies a dry-run of a Deployment without resources in {@code
+   * namespace}, or empty when it is admitted (a LimitRange's defaults reach pods, not templates).
    */
   private static String denied(String namespace) {
     var deployment =
@@ -487,7 +487,7 @@ class SharedClusterIT {
             .withNewSpec()
             .addNewContainer()
             .withName("x")
-            .withImage("x")
+            .withImage("x:1")
             .endContainer()
             .endSpec()
             .endTemplate()

@@ -309,6 +309,7 @@ public final class ClusterSandboxes {
 
   private static List<String> removeObjects(KubernetesClient client, Found sandbox, Duration wait) {
     List<String> removed = new ArrayList<>();
+    List<String[]> deleting = new ArrayList<>();
     List<String> created = new ArrayList<>();
     Set<String> kinds = new LinkedHashSet<>(sandbox.kinds());
     kinds.addAll(
@@ -340,6 +341,9 @@ public final class ClusterSandboxes {
       }
       for (String kind : kinds) {
         int slash = kind.lastIndexOf('/');
+        if (slash < 0) {
+          continue; // not apiVersion/Kind: an annotation written by hand
+        }
         String apiVersion = kind.substring(0, slash);
         String k = kind.substring(slash + 1);
         try {
@@ -354,11 +358,37 @@ public final class ClusterSandboxes {
             client.resource(item).delete();
             removed.add(k.toLowerCase() + "/" + namespace + "/" + item.getMetadata().getName());
           }
+          if (!items.isEmpty()) {
+            deleting.add(new String[] {apiVersion, k, namespace});
+          }
         } catch (KubernetesClientException e) {
           if (e.getCode() != 403 && e.getCode() != 404) {
             throw e;
           }
         }
+      }
+    }
+    // in namespaces it was given, down ends when its objects are gone (volumes included, which
+    // wait for their pods), not when their deletion was asked for
+    for (String[] what : deleting) {
+      try {
+        dev.sandbox.poll.Poll.until(
+            what[1] + " of the sandbox in " + what[2] + " to be gone",
+            wait,
+            Duration.ofMillis(500),
+            seen ->
+                client
+                        .genericKubernetesResources(what[0], what[1])
+                        .inNamespace(what[2])
+                        .withLabel(Tenancy.SANDBOX, sandbox.id())
+                        .list()
+                        .getItems()
+                        .isEmpty()
+                    ? Boolean.TRUE
+                    : null,
+            last -> new IllegalStateException(last));
+      } catch (IllegalStateException stillTerminating) {
+        removed.add(what[1].toLowerCase() + " in " + what[2] + " (still terminating)");
       }
     }
     // cluster-scoped: the guardrails it installed under its own names, where it had the rights

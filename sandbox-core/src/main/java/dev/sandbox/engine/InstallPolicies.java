@@ -86,10 +86,7 @@ final class InstallPolicies extends Step {
             stack,
             GUARDRAILS_ACTIVE,
             labelled.get(0),
-            context.cluster.tenancy().id() + "-",
-            stack.target().limits().values().stream().anyMatch(m -> !m.isEmpty())
-                ? Set.of("resources")
-                : Set.of());
+            context.cluster.tenancy().id() + "-");
       }
     } else {
       PolicyPacks.labelNamespaces(context.client, stack, namespaces);

@@ -47,6 +47,16 @@ final class MapNamespaces extends Step {
     NamespaceMapping.Result result =
         NamespaceMapping.apply(context.manifests, tenancy, m -> !scopes.namespaced(m));
     context.manifests = new ArrayList<>(result.objects());
+    for (Manifest manifest : context.manifests) {
+      // the manifests' Namespace objects are applied by the same field manager as the namespaces
+      // created here: the same labels, or the apply would take this start's away
+      if (manifest.kind().equals("Namespace")) {
+        var metadata = manifest.resource().getMetadata();
+        Map<String, String> labels = new LinkedHashMap<>(metadata.getLabels());
+        labels.putAll(context.cluster.labels());
+        metadata.setLabels(labels);
+      }
+    }
     context.leftOut.addAll(result.leftOut());
     result
         .leftOut()

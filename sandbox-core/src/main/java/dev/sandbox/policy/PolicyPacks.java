@@ -111,20 +111,6 @@ public final class PolicyPacks {
    */
   public static void awaitGuardrails(
       KubernetesClient client, Stack stack, Duration timeout, String namespace, String prefix) {
-    awaitGuardrails(client, stack, timeout, namespace, prefix, java.util.Set.of());
-  }
-
-  /**
-   * As above, not waiting for the guardrails in {@code moot}: those no probe can break there (a
-   * LimitRange's defaults give every container resources before admission policies judge it).
-   */
-  public static void awaitGuardrails(
-      KubernetesClient client,
-      Stack stack,
-      Duration timeout,
-      String namespace,
-      String prefix,
-      java.util.Set<String> moot) {
     if (!stack.policies().packs().contains("guardrails")) {
       return;
     }
@@ -134,9 +120,6 @@ public final class PolicyPacks {
         .guardrails()
         .forEach(
             (name, action) -> {
-              if (moot.contains(name)) {
-                return;
-              }
               if (action.equals("Deny")) {
                 pending.add(0, name);
               } else {
