@@ -308,7 +308,11 @@ final class ClusterFlow {
         Integer ready = set.getStatus() == null ? null : set.getStatus().getReadyReplicas();
         components.add(
             new SandboxStatus.Component(
-                set.getMetadata().getName(),
+                set.getMetadata().getLabels() == null
+                    ? set.getMetadata().getName()
+                    : set.getMetadata()
+                        .getLabels()
+                        .getOrDefault("sandbox.dev/service", set.getMetadata().getName()),
                 ready != null && ready > 0 ? "running" : "starting",
                 set.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
                 Map.of()));
