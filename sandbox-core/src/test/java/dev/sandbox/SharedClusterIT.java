@@ -575,7 +575,9 @@ class SharedClusterIT {
   }
 
   @Test
-  @DisplayName("five sandboxes started at once on one cluster all come up, each with its own data")
+  @DisplayName(
+      "five throwaway sandboxes (as tests and exec start them) at once on one cluster all come up,"
+          + " each with its own data, and leave nothing when closed")
   void five_sandboxes_at_once() throws Exception {
     int count = 5;
     java.util.concurrent.ExecutorService pool =
@@ -587,13 +589,7 @@ class SharedClusterIT {
     }
     java.time.Instant begin = java.time.Instant.now();
     for (Stack one : stacks) {
-      ups.add(
-          pool.submit(
-              () ->
-                  engine.up(
-                      one,
-                      UpOptions.defaults().withReuse(false).withPersistent(false),
-                      ProgressListener.NONE)));
+      ups.add(pool.submit(() -> engine.upEphemeral(one, ProgressListener.NONE)));
     }
     List<Sandbox> sandboxes = new java.util.ArrayList<>();
     try {
@@ -617,15 +613,13 @@ class SharedClusterIT {
       }
       assertThat(ids).hasSize(count);
     } finally {
+      // a throwaway handle removes its sandbox when it closes: nothing else to call
+      List<java.util.concurrent.Future<?>> closes = new java.util.ArrayList<>();
       for (Sandbox sandbox : sandboxes) {
-        sandbox.close();
+        closes.add(pool.submit(sandbox::close));
       }
-      List<java.util.concurrent.Future<?>> downs = new java.util.ArrayList<>();
-      for (Stack one : stacks) {
-        downs.add(pool.submit(() -> engine.down(one.name(), false, ProgressListener.NONE)));
-      }
-      for (var down : downs) {
-        down.get(5, TimeUnit.MINUTES);
+      for (var close : closes) {
+        close.get(5, TimeUnit.MINUTES);
       }
       pool.shutdownNow();
     }
