@@ -461,22 +461,7 @@ public final class SandboxEngine {
           owned ? () -> down(state.name(), false, ProgressListener.NONE) : () -> {},
           owned);
     }
-    String kubeconfig;
-    try {
-      kubeconfig = Files.readString(Path.of(state.kubeconfig()));
-    } catch (IOException e) {
-      throw new SandboxException(
-          "The kubeconfig of '"
-              + state.name()
-              + "' ("
-              + state.kubeconfig()
-              + ") is unreadable: "
-              + e.getMessage()
-              + ". Run `sandbox down --name "
-              + state.name()
-              + "` and `sandbox up` again.",
-          e);
-    }
+    String kubeconfig = kubeconfigOf(state);
     return new Sandbox(
         state,
         kubeconfig,

@@ -83,47 +83,20 @@ public record Stack(
    * SANDBOX_NAMESPACES, a CI job's own), over the stack file's.
    */
   public Stack withNamespaces(Map<String, String> namespaces) {
-    Map<String, String> merged = new LinkedHashMap<>(target.namespaces());
-    merged.putAll(namespaces);
-    return new Stack(
-        name,
-        source,
-        hash,
-        k3s,
-        manifests,
-        images,
-        services,
-        policies,
-        monitoring,
-        imageMap,
-        readiness,
-        new Target(
-            target.context(),
-            target.kubeconfig(),
-            merged,
-            target.expiry(),
-            target.quota(),
-            target.limits()));
+    return copy(name, imageMap, readiness, target.withNamespaces(namespaces));
   }
 
   /** A copy that runs on the cluster of kubeconfig context {@code context} (from --context). */
   public Stack withContext(String context) {
-    return new Stack(
-        name,
-        source,
-        hash,
-        k3s,
-        manifests,
-        images,
-        services,
-        policies,
-        monitoring,
-        imageMap,
-        readiness,
-        target.withContext(context));
+    return copy(name, imageMap, readiness, target.withContext(context));
   }
 
   private Stack copy(String newName, ImageMap newImageMap, Readiness newReadiness) {
+    return copy(newName, newImageMap, newReadiness, target);
+  }
+
+  private Stack copy(
+      String newName, ImageMap newImageMap, Readiness newReadiness, Target newTarget) {
     return new Stack(
         newName,
         source,
@@ -136,7 +109,7 @@ public record Stack(
         monitoring,
         newImageMap,
         newReadiness,
-        target);
+        newTarget);
   }
 
   /** One backing service's section, when a registered service has that id. */
@@ -537,6 +510,13 @@ public record Stack(
 
     public boolean isCluster() {
       return context.isPresent();
+    }
+
+    /** This target with {@code more} pre-created namespaces over its own. */
+    public Target withNamespaces(Map<String, String> more) {
+      Map<String, String> merged = new LinkedHashMap<>(namespaces);
+      merged.putAll(more);
+      return new Target(context, kubeconfig, merged, expiry, quota, limits);
     }
 
     public Target withContext(String newContext) {
