@@ -7,7 +7,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="$HERE/.out"
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-IMAGE="${K3S_IMAGE:-sandbox-local/k3s:${K8S_VERSION}-k3s1-3}"
+IMAGE="${K3S_IMAGE:-sandbox-local/k3s:${K8S_VERSION}-k3s1-4}"
 BASE="${DEBIAN_BASE_IMAGE:-sandbox-local/debian:bookworm}"
 LABEL=sandbox.k3s.inputs-hash
 export GOFLAGS="${GOFLAGS:--mod=mod}"

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
-IMAGE="${1:-${K3S_IMAGE:-sandbox-local/k3s:v1.34.4-k3s1-3}}"
+IMAGE="${1:-${K3S_IMAGE:-sandbox-local/k3s:v1.34.4-k3s1-4}}"
 BUSYBOX=rancher/mirrored-library-busybox:1.36.1
 WEB_IMAGE=sandbox-local/k3s-smoke-web:1
 NAME="k3s-smoke-$$"

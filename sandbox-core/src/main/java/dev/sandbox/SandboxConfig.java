@@ -20,6 +20,7 @@ import java.util.Optional;
  *   postgres: mirror.corp/postgres
  *   rancher/k3s: mirror.corp/rancher/k3s
  * offline: true
+ * snapshots: false   # never boot nodes from snapshots of a ready cluster
  * </pre>
  *
  * <p>Under it lies a generated layer, {@code ~/.sandbox/local-images.yaml} (or the file named by
@@ -31,8 +32,14 @@ import java.util.Optional;
  * @param offline when true, any image missing from the local Docker engine fails fast instead of
  *     being pulled
  * @param source the file read, empty when none exists
+ * @param snapshots the folder where snapshots of ready clusters are kept, which new nodes of the
+ *     same image and flags boot from; empty when nodes always boot afresh
  */
-public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> source) {
+public record SandboxConfig(
+    ImageMap imageMap, boolean offline, Optional<Path> source, Optional<Path> snapshots) {
+
+  /** Environment variable turning cluster snapshots off ({@code false}) or on. */
+  public static final String SNAPSHOTS_ENV = "SANDBOX_SNAPSHOTS";
 
   /** Environment variable naming the config file. */
   public static final String CONFIG_ENV = "SANDBOX_CONFIG";
@@ -46,15 +53,31 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
   public SandboxConfig {
     java.util.Objects.requireNonNull(imageMap, "imageMap");
     java.util.Objects.requireNonNull(source, "source");
+    java.util.Objects.requireNonNull(snapshots, "snapshots");
   }
 
-  /** No map, online. */
+  /** Without snapshots. */
+  public SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> source) {
+    this(imageMap, offline, source, Optional.empty());
+  }
+
+  /** No map, online, no snapshots. */
   public static SandboxConfig defaults() {
     return new SandboxConfig(ImageMap.empty(), false, Optional.empty());
   }
 
   public SandboxConfig withOffline(boolean value) {
-    return new SandboxConfig(imageMap, value, source);
+    return new SandboxConfig(imageMap, value, source, snapshots);
+  }
+
+  /** Keeps snapshots of ready clusters in {@code folder} (empty: none). */
+  public SandboxConfig withSnapshots(Optional<Path> folder) {
+    return new SandboxConfig(imageMap, offline, source, folder);
+  }
+
+  /** Where snapshots live unless turned off: {@code <home>/.sandbox/snapshots}. */
+  public static Path snapshotFolder(Path home) {
+    return home.resolve(".sandbox").resolve("snapshots");
   }
 
   /**
@@ -72,7 +95,8 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
    * Resolves the configuration from the environment: the file named by {@code SANDBOX_CONFIG}, else
    * {@code <home>/.sandbox/config.yaml} when it exists, over the generated map of locally built
    * images ({@link #localImagesFile}) when that exists; {@code SANDBOX_OFFLINE} overrides the
-   * file's {@code offline}.
+   * file's {@code offline}. Snapshots of ready clusters are kept in {@link #snapshotFolder} unless
+   * the file says {@code snapshots: false} or {@code SANDBOX_SNAPSHOTS} is {@code false}.
    */
   public static SandboxConfig fromEnvironment(Map<String, String> env, Path home) {
     String named = env.get(CONFIG_ENV);
@@ -91,10 +115,13 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
                 + CONFIG_ENV
                 + ".");
       }
-      config = load(file);
+      config = load(file, snapshotFolder(home));
     } else {
       Path file = home.resolve(".sandbox").resolve("config.yaml");
-      config = Files.isRegularFile(file) ? load(file) : defaults();
+      config =
+          Files.isRegularFile(file)
+              ? load(file, snapshotFolder(home))
+              : defaults().withSnapshots(Optional.of(snapshotFolder(home)));
     }
     Path generated = localImagesFile(env, home);
     if (Files.isRegularFile(generated)) {
@@ -103,18 +130,32 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
           new SandboxConfig(
               load(generated).imageMap().overriddenBy(config.imageMap()),
               config.offline(),
-              config.source());
+              config.source(),
+              config.snapshots());
     }
     String offline = env.get(OFFLINE_ENV);
     if (offline != null && !offline.isBlank()) {
       config =
           config.withOffline(Boolean.parseBoolean(offline.trim()) || offline.trim().equals("1"));
     }
+    String snapshots = env.get(SNAPSHOTS_ENV);
+    if (snapshots != null && !snapshots.isBlank()) {
+      boolean on = Boolean.parseBoolean(snapshots.trim()) || snapshots.trim().equals("1");
+      config = config.withSnapshots(on ? Optional.of(snapshotFolder(home)) : Optional.empty());
+    }
     return config;
   }
 
   /** Reads a config file; problems are reported like stack file problems, with their location. */
   public static SandboxConfig load(Path file) {
+    return load(file, null);
+  }
+
+  /**
+   * Reads a config file, keeping snapshots in {@code snapshotFolder} (none when null) unless it
+   * says {@code snapshots: false}.
+   */
+  public static SandboxConfig load(Path file, Path snapshotFolder) {
     String label = file.toString();
     String text;
     try {
@@ -124,10 +165,11 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
     }
     Optional<org.snakeyaml.engine.v2.nodes.Node> node = YamlTree.compose(label, text);
     if (node.isEmpty()) {
-      return new SandboxConfig(ImageMap.empty(), false, Optional.of(file));
+      return new SandboxConfig(
+          ImageMap.empty(), false, Optional.of(file), Optional.ofNullable(snapshotFolder));
     }
     Map<String, YamlTree.Entry> top =
-        new YamlTree.Entry("", node.get()).mapping(List.of("image-map", "offline"));
+        new YamlTree.Entry("", node.get()).mapping(List.of("image-map", "offline", "snapshots"));
     Map<String, String> map = new LinkedHashMap<>();
     if (top.containsKey("image-map")) {
       top.get("image-map")
@@ -135,6 +177,11 @@ public record SandboxConfig(ImageMap imageMap, boolean offline, Optional<Path> s
           .forEach((from, to) -> map.put(from, to.nonBlank("the image to use instead of " + from)));
     }
     boolean offline = top.containsKey("offline") && top.get("offline").bool();
-    return new SandboxConfig(ImageMap.of(map), offline, Optional.of(file));
+    boolean snapshots = !top.containsKey("snapshots") || top.get("snapshots").bool();
+    return new SandboxConfig(
+        ImageMap.of(map),
+        offline,
+        Optional.of(file),
+        snapshots ? Optional.ofNullable(snapshotFolder) : Optional.empty());
   }
 }

@@ -434,6 +434,27 @@ public final class SandboxEngine {
     return dev.sandbox.docker.ImageStores.list(DockerEngine.client());
   }
 
+  /**
+   * The snapshots of ready clusters new nodes boot from (newest first); none when snapshots are
+   * off.
+   */
+  public List<ClusterSnapshot> clusterSnapshots() {
+    return config
+        .snapshots()
+        .map(folder -> new dev.sandbox.k3s.ClusterSnapshots(folder).list())
+        .orElse(List.of());
+  }
+
+  /** Removes every snapshot of a ready cluster; the next node boots afresh and takes a new one. */
+  public List<ClusterSnapshot> removeClusterSnapshots() {
+    List<ClusterSnapshot> removed = clusterSnapshots();
+    config
+        .snapshots()
+        .map(dev.sandbox.k3s.ClusterSnapshots::new)
+        .ifPresent(snapshots -> removed.forEach(s -> snapshots.discard(s.key())));
+    return removed;
+  }
+
   /** Creates a sandbox that removes itself when the handle closes (tests, CI). */
   public Sandbox upEphemeral(Stack stack, ProgressListener listener) {
     if (stack.target().isCluster()) {

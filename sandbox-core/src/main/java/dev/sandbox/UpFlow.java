@@ -8,6 +8,7 @@ import dev.sandbox.engine.Kubeconfigs;
 import dev.sandbox.engine.LocalSlice;
 import dev.sandbox.engine.Slice;
 import dev.sandbox.engine.UpPlan;
+import dev.sandbox.k3s.ClusterSnapshots;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.k3s.Readiness;
 import dev.sandbox.monitoring.MonitoringPack;
@@ -110,16 +111,49 @@ final class UpFlow {
   }
 
   private LocalSlice slice(DockerClient docker, Stack stack) {
-    return new LocalSlice(
-        docker,
-        stack,
-        engine.imageMap(stack),
-        config.offline(),
-        store.root().toString(),
-        SandboxEngine.VERSION);
+    LocalSlice slice =
+        new LocalSlice(
+            docker,
+            stack,
+            engine.imageMap(stack),
+            config.offline(),
+            store.root().toString(),
+            SandboxEngine.VERSION);
+    config.snapshots().map(ClusterSnapshots::new).ifPresent(slice::withSnapshots);
+    return slice;
   }
 
+  /** The node booted from a snapshot did not come up: the snapshot is discarded and not used. */
+  private static final class SnapshotBootFailed extends SandboxException {
+    private final String key;
+
+    SnapshotBootFailed(String key, RuntimeException cause) {
+      super(SandboxException.describe(cause), cause);
+      this.key = key;
+    }
+  }
+
+  /**
+   * Starts the slice; when its node booted from a snapshot of a ready cluster and did not come up,
+   * the snapshot is discarded and the slice started once more, afresh.
+   */
   private Sandbox startFresh(
+      DockerClient docker, Stack stack, UpOptions options, ProgressListener listener) {
+    try {
+      return startSlice(docker, stack, options, listener);
+    } catch (SnapshotBootFailed e) {
+      config.snapshots().map(ClusterSnapshots::new).ifPresent(s -> s.discard(e.key));
+      listener.onEvent(
+          ProgressListener.Event.info(
+              "k3s",
+              "the node did not come up from the cluster snapshot ("
+                  + e.getMessage()
+                  + "); discarded it, starting afresh"));
+      return startSlice(docker, stack, options, listener);
+    }
+  }
+
+  private Sandbox startSlice(
       DockerClient docker, Stack stack, UpOptions options, ProgressListener listener) {
     String name = stack.name();
     if (options.persistent()
@@ -166,13 +200,19 @@ final class UpFlow {
       store.clearNewVolumes(name); // every service answered ready: its volume is initialised
       return finishUp(docker, stack, options, started, listener);
     } catch (RuntimeException e) {
+      RuntimeException failure = e;
+      if (!(e instanceof SnapshotBootFailed)
+          && !(e instanceof SandboxException.Interrupted)
+          && slice.snapshotBootFailed()) {
+        failure = new SnapshotBootFailed(slice.snapshotKey().orElseThrow(), e);
+      }
       if (!options.keepOnFailure()) {
         listener.onEvent(
             ProgressListener.Event.info(
                 name, "removing what was started (data volumes that held data are kept)"));
         store.remove(name, slice.abandon());
       }
-      throw e;
+      throw failure;
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(onInterrupt);
@@ -208,9 +248,32 @@ final class UpFlow {
       Instant begin = Instant.now();
       listener.onEvent(
           ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
-      Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout());
+      Instant bootedAt = bootedAt(docker, slice.nodeId());
+      try {
+        Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout(), bootedAt);
+      } catch (RuntimeException e) {
+        if (started.restored() && !(e instanceof SandboxException.Interrupted)) {
+          throw new SnapshotBootFailed(started.snapshotKey().orElseThrow(), e);
+        }
+        throw e;
+      }
       listener.onEvent(
           ProgressListener.Event.done("cluster", "ready", Duration.between(begin, Instant.now())));
+      boolean restored = started.restored() && restored(sandbox.client(), bootedAt);
+      if (started.restored() && !restored) {
+        // the copy did not take (the file is not a snapshot): a node that booted afresh
+        String key = started.snapshotKey().orElseThrow();
+        config.snapshots().map(ClusterSnapshots::new).ifPresent(s -> s.discard(key));
+        listener.onEvent(
+            ProgressListener.Event.info(
+                "cluster",
+                "the cluster snapshot "
+                    + key
+                    + " could not be restored (the node booted afresh); discarded it"));
+      }
+      if (!restored) {
+        started.snapshotKey().ifPresent(key -> snapshot(docker, slice.nodeId(), key, listener));
+      }
       // awaited by the load step, after wiring and policies: they run while images still load
       java.util.function.Supplier<java.util.Set<String>> preloaded =
           () -> {
@@ -240,6 +303,53 @@ final class UpFlow {
     SandboxState complete = state.completed();
     store.write(complete);
     return engine.handle(complete, false);
+  }
+
+  /**
+   * True when the cluster came from a snapshot: its node was registered before this container
+   * started.
+   */
+  private static boolean restored(
+      io.fabric8.kubernetes.client.KubernetesClient client, Instant bootedAt) {
+    var node = client.nodes().withName(K3sNode.NODE_NAME).get();
+    if (node == null || node.getMetadata().getCreationTimestamp() == null) {
+      return false;
+    }
+    return Instant.parse(node.getMetadata().getCreationTimestamp())
+        .isBefore(bootedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  /** When the node's container started, by the engine's clock (the node's too). */
+  private static Instant bootedAt(DockerClient docker, String nodeId) {
+    String started = docker.inspectContainerCmd(nodeId).exec().getState().getStartedAt();
+    try {
+      return Instant.parse(started);
+    } catch (RuntimeException e) {
+      return Instant.EPOCH;
+    }
+  }
+
+  /**
+   * Keeps a snapshot of the ready cluster, before anything of the sandbox's own is in it, for the
+   * next node of the same image and flags. A snapshot that cannot be taken costs nothing but the
+   * speed-up: the sandbox goes on.
+   */
+  private void snapshot(DockerClient docker, String nodeId, String key, ProgressListener listener) {
+    ClusterSnapshots snapshots = new ClusterSnapshots(config.snapshots().orElseThrow());
+    try {
+      ClusterSnapshots.Taken taken = snapshots.take(docker, nodeId, key);
+      listener.onEvent(
+          ProgressListener.Event.done(
+              "cluster",
+              "kept a snapshot of the ready cluster for the next start ("
+                  + taken.bytes() / (1 << 20)
+                  + " MiB, node paused "
+                  + taken.paused().toMillis()
+                  + " ms)",
+              taken.took()));
+    } catch (SandboxException e) {
+      listener.onEvent(ProgressListener.Event.info("cluster", e.getMessage()));
+    }
   }
 
   /**

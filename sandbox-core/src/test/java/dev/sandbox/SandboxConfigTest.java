@@ -83,6 +83,27 @@ class SandboxConfigTest {
 
   @Test
   void no_generated_file_changes_nothing() {
-    assertThat(SandboxConfig.fromEnvironment(Map.of(), home)).isEqualTo(SandboxConfig.defaults());
+    assertThat(SandboxConfig.fromEnvironment(Map.of(), home))
+        .isEqualTo(
+            SandboxConfig.defaults()
+                .withSnapshots(java.util.Optional.of(home.resolve(".sandbox/snapshots"))));
+  }
+
+  @Test
+  void snapshots_are_kept_in_the_users_folder_unless_the_file_or_the_environment_says_false()
+      throws Exception {
+    assertThat(SandboxConfig.fromEnvironment(Map.of(), home).snapshots())
+        .contains(home.resolve(".sandbox/snapshots"));
+    assertThat(
+            SandboxConfig.fromEnvironment(Map.of(SandboxConfig.SNAPSHOTS_ENV, "false"), home)
+                .snapshots())
+        .isEmpty();
+    Files.createDirectories(home.resolve(".sandbox"));
+    Files.writeString(home.resolve(".sandbox/config.yaml"), "snapshots: false\n");
+    assertThat(SandboxConfig.fromEnvironment(Map.of(), home).snapshots()).isEmpty();
+    assertThat(
+            SandboxConfig.fromEnvironment(Map.of(SandboxConfig.SNAPSHOTS_ENV, "true"), home)
+                .snapshots())
+        .contains(home.resolve(".sandbox/snapshots"));
   }
 }

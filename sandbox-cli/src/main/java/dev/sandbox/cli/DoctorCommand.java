@@ -117,6 +117,19 @@ final class DoctorCommand extends SandboxSubcommand {
             null);
       }
     }
+    for (dev.sandbox.ClusterSnapshot snapshot : env.engine().clusterSnapshots()) {
+      check(
+          out,
+          true,
+          "cluster snapshot",
+          snapshot.file()
+              + " ("
+              + snapshot.bytes() / (1 << 20)
+              + " MiB, "
+              + snapshot.taken().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+              + "): new nodes of that k3s image boot from it; `sandbox gc --snapshots` removes it",
+          null);
+    }
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       check(
           out,

@@ -15,11 +15,12 @@ import picocli.CommandLine.Option;
             + " deleted temp folder, a killed test run or CI job. Sandboxes of a state folder that"
             + " exists are never touched. Data volumes are kept unless --volumes. With --context"
             + " (or a stack targeting a cluster): the sandboxes on that cluster whose lease"
-            + " expired.",
+            + " expired. With --snapshots: the snapshots of ready clusters new nodes boot from.",
     footerHeading = "%nExamples:%n",
     footer = {
       "  sandbox gc --dry-run",
       "  sandbox gc --volumes",
+      "  sandbox gc --snapshots",
       "  sandbox gc --context shared-cluster --dry-run"
     })
 final class GcCommand extends SandboxSubcommand {
@@ -32,10 +33,35 @@ final class GcCommand extends SandboxSubcommand {
       description = "Remove the orphans' data volumes (PostgreSQL, RabbitMQ, ...) too.")
   boolean volumes;
 
+  @Option(
+      names = "--snapshots",
+      description =
+          "Remove the snapshots of ready clusters (~/.sandbox/snapshots) instead: the next node"
+              + " boots afresh and takes a new one.")
+  boolean snapshots;
+
   @Override
   public Integer call() {
     SandboxEngine engine = environment().engine();
     PrintWriter out = out();
+    if (snapshots) {
+      List<dev.sandbox.ClusterSnapshot> found =
+          dryRun ? engine.clusterSnapshots() : engine.removeClusterSnapshots();
+      if (!global.quiet()) {
+        if (found.isEmpty()) {
+          out.println("No cluster snapshots to remove.");
+        }
+        found.forEach(
+            s ->
+                out.println(
+                    (dryRun ? "would remove " : "removed ")
+                        + s.file()
+                        + " ("
+                        + s.bytes() / (1 << 20)
+                        + " MiB)"));
+      }
+      return ExitCode.OK.code();
+    }
     // a cluster only when one is named: a broken sandbox.yaml here never blocks the local gc
     boolean named =
         global.context != null

@@ -11,6 +11,7 @@ import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.docker.Labels;
 import dev.sandbox.docker.SandboxNetwork;
 import dev.sandbox.docker.SandboxPullPolicy;
+import dev.sandbox.k3s.ClusterSnapshots;
 import dev.sandbox.k3s.ImagePreload;
 import dev.sandbox.k3s.K3sNode;
 import dev.sandbox.manifest.HelmCharts;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +75,16 @@ public final class LocalSlice {
   private final ExecutorService pool = ContainerStarts.pool();
   private final SliceContainers layout;
 
+  /** Where snapshots of ready clusters are kept; null when the node never boots from one. */
+  private ClusterSnapshots snapshots;
+
+  /** The node container, once made; restoring a snapshot into it or not. */
+  private volatile K3sNode.Container node;
+
+  private volatile boolean restoring;
+
+  private volatile Optional<String> snapshotKey = Optional.empty();
+
   public LocalSlice(
       DockerClient docker,
       Stack stack,
@@ -89,6 +101,38 @@ public final class LocalSlice {
     this.layout =
         new SliceContainers(
             docker, stack.name(), stack.hash(), version, stateRoot, stack.readiness().timeout());
+  }
+
+  /**
+   * Lets the node boot from a snapshot of a ready cluster of the same image and flags kept in
+   * {@code snapshots}, when there is one.
+   */
+  public LocalSlice withSnapshots(ClusterSnapshots snapshots) {
+    this.snapshots = snapshots;
+    return this;
+  }
+
+  /**
+   * True when the node was to boot from a snapshot and is not running: the snapshot is suspect (ask
+   * before {@link #abandon} removes the node).
+   */
+  public boolean snapshotBootFailed() {
+    K3sNode.Container k3s = node;
+    if (!restoring || k3s == null) {
+      return false;
+    }
+    try {
+      return !k3s.isRunning();
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
+   * The key of the node's cluster snapshot, once the node is made; empty when snapshots are off.
+   */
+  public Optional<String> snapshotKey() {
+    return snapshotKey;
   }
 
   /** The Docker network of sandbox {@code name}. */
@@ -113,8 +157,15 @@ public final class LocalSlice {
   /** Where k3s keeps its containerd (images, snapshots) inside the node. */
   static final String CONTAINERD_PATH = "/var/lib/rancher/k3s/agent/containerd";
 
-  /** A slice being started, with the images loading into its node meanwhile. */
-  public record Started(Slice slice, ImagePreload preload) {}
+  /**
+   * A slice being started, with the images loading into its node meanwhile.
+   *
+   * @param snapshotKey the key of the node's cluster snapshot, empty when snapshots are off
+   * @param restored the node booted from that snapshot (else the engine may take one once the
+   *     cluster is ready)
+   */
+  public record Started(
+      Slice slice, ImagePreload preload, Optional<String> snapshotKey, boolean restored) {}
 
   /**
    * Starts the network, volumes and containers. Images in {@code preloadable} load into the node as
@@ -138,7 +189,26 @@ public final class LocalSlice {
             Labels.of(name, stack.hash(), version, "network"),
             persistent);
     String nodeImage = resolve(stack.k3s().image());
-    K3sContainer k3s = K3sNode.container(nodeImage, stack.k3s().ingress());
+    K3sNode.Container k3s = K3sNode.container(nodeImage, stack.k3s().ingress());
+    String nodeImageId = K3sNode.imageId(docker, nodeImage);
+    Optional<String> snapshotKey =
+        snapshots == null
+            ? Optional.empty()
+            : Optional.of(
+                ClusterSnapshots.key(
+                    nodeImageId == null ? nodeImage : nodeImageId, List.of(k3s.getCommandParts())));
+    Optional<java.nio.file.Path> snapshot = snapshotKey.flatMap(snapshots::find);
+    node = k3s;
+    restoring = snapshot.isPresent();
+    this.snapshotKey = snapshotKey;
+    snapshot.ifPresent(
+        file -> {
+          k3s.restoringFrom(file);
+          listener.onEvent(
+              ProgressListener.Event.info(
+                  "k3s",
+                  "booting from a snapshot of a ready cluster (" + file.getFileName() + ")"));
+        });
     List<Integer> nodePorts = new ArrayList<>(NODE_PORTS);
     nodePorts.addAll(stack.k3s().publishedPorts());
     // a sandbox that outlives its process keeps its images across `down`/`up`; a throwaway one
@@ -146,7 +216,6 @@ public final class LocalSlice {
     String imageStore = persistent ? imageStoreName(name) : null;
     boolean storeKept = false;
     if (imageStore != null) {
-      String nodeImageId = K3sNode.imageId(docker, nodeImage);
       storeKept = layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId);
       storeCreated = !storeKept;
     }
@@ -211,7 +280,9 @@ public final class LocalSlice {
     return new Started(
         new Slice(
             k3s.getContainerId(), apiPort, k3s.getKubeConfigYaml(), containers, details, bindings),
-        preload);
+        preload,
+        snapshotKey,
+        snapshot.isPresent());
   }
 
   /**

@@ -29,17 +29,57 @@ public final class K3sNode {
   public record Exec(int exitCode, String stdout, String stderr) {}
 
   /**
-   * Testcontainers' K3sContainer on the mapped image. It starts k3s with {@code --disable=traefik};
-   * with {@code ingress} the command is k3s's own default instead, so its bundled Traefik runs
-   * (servicelb runs either way).
+   * The node's name, the same for every sandbox: a node booting from a {@link ClusterSnapshots
+   * snapshot} must find itself in the restored datastore (the system pods are bound to it).
    */
-  public static K3sContainer container(String image, boolean ingress) {
-    K3sContainer k3s =
-        new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
-    if (ingress) {
-      k3s.setCommand("server", "--tls-san=" + k3s.getHost());
+  public static final String NODE_NAME = "sandbox";
+
+  /**
+   * The k3s command: Testcontainers' own ({@code --disable=traefik}, the host as a TLS SAN) or,
+   * with {@code ingress}, k3s's default with its bundled Traefik (servicelb runs either way); plus
+   * a fixed node name and an API-server endpoint that follows the node's address, so that a node
+   * booted from a snapshot on another container address does not keep the old one as an endpoint of
+   * {@code kubernetes.default}.
+   */
+  public static java.util.List<String> command(boolean ingress, String host) {
+    java.util.List<String> command = new java.util.ArrayList<>();
+    command.add("server");
+    if (!ingress) {
+      command.add("--disable=traefik");
     }
+    command.add("--tls-san=" + host);
+    command.add("--node-name=" + NODE_NAME);
+    command.add("--kube-apiserver-arg=endpoint-reconciler-type=master-count");
+    return command;
+  }
+
+  /** Testcontainers' K3sContainer on the mapped image, started with {@link #command}. */
+  public static Container container(String image, boolean ingress) {
+    Container k3s =
+        new Container(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
+    k3s.setCommand(command(ingress, k3s.getHost()).toArray(String[]::new));
     return k3s;
+  }
+
+  /**
+   * The node container; {@link #restoringFrom} unpacks a snapshot of a ready cluster into it after
+   * it is created and before it starts.
+   */
+  public static final class Container extends K3sContainer {
+
+    Container(DockerImageName image) {
+      super(image);
+    }
+
+    /**
+     * Boots from {@code snapshot} (a {@link ClusterSnapshots} file) instead of a fresh datastore:
+     * Testcontainers copies it in after creating the container and before starting it (a copy,
+     * unlike an overridden creation hook, keeps the container reusable).
+     */
+    public Container restoringFrom(Path snapshot) {
+      withCopyToContainer(ClusterSnapshots.transferable(snapshot), ClusterSnapshots.PARENT_PATH);
+      return this;
+    }
   }
 
   /** The containerd label that records which local Docker image (by ID) an import came from. */

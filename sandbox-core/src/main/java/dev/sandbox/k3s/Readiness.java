@@ -34,43 +34,93 @@ public final class Readiness {
 
   /**
    * The cluster is usable when its node is Ready and kube-system's CoreDNS has rolled out (k3s logs
-   * the line Testcontainers waits for earlier than that).
+   * the line Testcontainers waits for earlier than that). Both are judged by what happened since
+   * the node's container started at {@code bootedAt}: a node booted from a snapshot finds the Ready
+   * condition and CoreDNS's status of the cluster the snapshot was taken from, which say nothing
+   * about this one.
    */
-  public static void awaitCluster(KubernetesClient client, Duration timeout) {
+  public static void awaitCluster(KubernetesClient client, Duration timeout, Instant bootedAt) {
     Instant deadline = Instant.now().plus(timeout);
+    // the API server's timestamps have whole seconds
+    Instant since = bootedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     try {
       client
           .nodes()
-          .waitUntilCondition(Readiness::nodeReady, remaining(deadline), TimeUnit.MILLISECONDS);
-      client
-          .apps()
-          .deployments()
-          .inNamespace("kube-system")
-          .withName("coredns")
           .waitUntilCondition(
-              d ->
-                  d != null
-                      && d.getStatus() != null
-                      && d.getStatus().getAvailableReplicas() != null
-                      && d.getStatus().getAvailableReplicas() >= 1,
-              remaining(deadline),
-              TimeUnit.MILLISECONDS);
+              node -> nodeReady(node, since), remaining(deadline), TimeUnit.MILLISECONDS);
+      dev.sandbox.poll.Poll.until(
+          "CoreDNS",
+          Duration.between(Instant.now(), deadline),
+          Duration.ofMillis(200),
+          seen -> coreDnsServes(client, since, seen) ? Boolean.TRUE : null,
+          last -> new SandboxException.ServiceStartup(clusterNotReady(timeout, last), null));
     } catch (KubernetesClientTimeoutException e) {
-      throw new SandboxException.ServiceStartup(
-          "The k3s cluster was not ready within "
-              + timeout.toSeconds()
-              + " s (node Ready and CoreDNS available). Run `sandbox logs` or `docker logs` on the k3s container,"
-              + " or raise readiness.timeout.",
-          e);
+      throw new SandboxException.ServiceStartup(clusterNotReady(timeout, "node not Ready"), e);
     }
   }
 
-  private static boolean nodeReady(Node node) {
+  private static String clusterNotReady(Duration timeout, String last) {
+    return "The k3s cluster was not ready within "
+        + timeout.toSeconds()
+        + " s (node Ready and CoreDNS available; last seen: "
+        + last
+        + "). Run `sandbox logs` or `docker logs` on the k3s container, or raise"
+        + " readiness.timeout.";
+  }
+
+  private static boolean nodeReady(Node node, Instant since) {
     return node != null
         && node.getStatus() != null
         && node.getStatus().getConditions() != null
         && node.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            .anyMatch(
+                c ->
+                    "Ready".equals(c.getType())
+                        && "True".equals(c.getStatus())
+                        && notBefore(c.getLastHeartbeatTime(), since));
+  }
+
+  /** A CoreDNS pod whose containers all started on this boot and are ready. */
+  private static boolean coreDnsServes(
+      KubernetesClient client, Instant since, dev.sandbox.poll.Poll.Seen seen) {
+    List<Pod> pods;
+    try {
+      pods =
+          client
+              .pods()
+              .inNamespace("kube-system")
+              .withLabel("k8s-app", "kube-dns")
+              .list()
+              .getItems();
+    } catch (KubernetesClientException e) {
+      seen.is("the API server: " + e.getMessage());
+      return false;
+    }
+    seen.is(pods.isEmpty() ? "no CoreDNS pod yet" : "CoreDNS not ready yet");
+    return pods.stream()
+        .anyMatch(
+            pod ->
+                pod.getStatus() != null
+                    && pod.getStatus().getContainerStatuses() != null
+                    && !pod.getStatus().getContainerStatuses().isEmpty()
+                    && pod.getStatus().getContainerStatuses().stream()
+                        .allMatch(
+                            c ->
+                                Boolean.TRUE.equals(c.getReady())
+                                    && c.getState() != null
+                                    && c.getState().getRunning() != null
+                                    && notBefore(c.getState().getRunning().getStartedAt(), since)));
+  }
+
+  private static boolean notBefore(String timestamp, Instant since) {
+    if (timestamp == null) {
+      return false;
+    }
+    try {
+      return !Instant.parse(timestamp).isBefore(since);
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
   }
 
   private static long remaining(Instant deadline) {

@@ -54,7 +54,7 @@ class K3sClusterIT {
         new KubernetesClientBuilder()
             .withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml()))
             .build();
-    Readiness.awaitCluster(client, Duration.ofMinutes(3));
+    Readiness.awaitCluster(client, Duration.ofMinutes(3), java.time.Instant.EPOCH);
     client
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .create();

@@ -1,0 +1,264 @@
+package dev.sandbox.k3s;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.sandbox.ClusterSnapshot;
+import dev.sandbox.SandboxException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.Checksum;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.testcontainers.images.builder.Transferable;
+
+/**
+ * Snapshots of a ready k3s server: its datastore, certificates and credentials ({@code
+ * /var/lib/rancher/k3s/server}) as a gzipped tar, taken once the node is Ready and CoreDNS
+ * available, before the sandbox puts anything of its own into the cluster. A node created with the
+ * same image and the same k3s command boots from a copy of it instead of a fresh datastore, which
+ * skips k3s's first-boot work (certificates, add-on installs, scheduling of the system pods).
+ *
+ * <p>A snapshot is keyed by the node image's ID and the k3s command, so another image or other
+ * flags never boot from it. It holds the cluster CA's private keys, so its folder and files are the
+ * owner's only. Internal.
+ */
+public final class ClusterSnapshots {
+
+  /** What a snapshot holds, inside the node. */
+  static final String SERVER_PATH = "/var/lib/rancher/k3s/server";
+
+  /** Where a snapshot is unpacked into a created node (the tar's root is {@code server/}). */
+  static final String PARENT_PATH = "/var/lib/rancher/k3s";
+
+  /** Bumped when what a snapshot holds or how it is restored changes. */
+  private static final String FORMAT = "1";
+
+  private static final String SUFFIX = ".tar.gz";
+
+  private final Path folder;
+
+  public ClusterSnapshots(Path folder) {
+    this.folder = folder;
+  }
+
+  /** The key of the node image {@code imageId} started with {@code command}. */
+  public static String key(String imageId, List<String> command) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(
+          ("format " + FORMAT + "\nimage " + imageId + "\n").getBytes(StandardCharsets.UTF_8));
+      for (String part : command) {
+        sha.update(("arg " + part + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      return "k3s-" + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The snapshot file of {@code key}, whether or not it exists. */
+  public Path file(String key) {
+    return folder.resolve(key + SUFFIX);
+  }
+
+  /** The snapshot of {@code key}, when one was taken. */
+  public Optional<Path> find(String key) {
+    Path file = file(key);
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
+  /** Every snapshot in the folder, newest first. */
+  public List<ClusterSnapshot> list() {
+    List<ClusterSnapshot> snapshots = new ArrayList<>();
+    if (!Files.isDirectory(folder)) {
+      return snapshots;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + SUFFIX)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        snapshots.add(
+            new ClusterSnapshot(
+                name.substring(0, name.length() - SUFFIX.length()),
+                file,
+                Files.size(file),
+                Files.getLastModifiedTime(file).toInstant()));
+      }
+    } catch (IOException e) {
+      throw new SandboxException("Cannot list the cluster snapshots in " + folder + ": " + e, e);
+    }
+    snapshots.sort(java.util.Comparator.comparing(ClusterSnapshot::taken).reversed());
+    return snapshots;
+  }
+
+  /** Removes the snapshot of {@code key}; true when there was one. */
+  public boolean discard(String key) {
+    try {
+      return Files.deleteIfExists(file(key));
+    } catch (IOException e) {
+      throw new SandboxException("Cannot remove the cluster snapshot " + file(key) + ": " + e, e);
+    }
+  }
+
+  /**
+   * The snapshot as Testcontainers copies files into a created container: its entries, re-rooted
+   * under the destination folder, streamed from the compressed file.
+   */
+  static Transferable transferable(Path snapshot) {
+    return new Transferable() {
+      @Override
+      public long getSize() {
+        try {
+          return Files.size(snapshot);
+        } catch (IOException e) {
+          return 0;
+        }
+      }
+
+      @Override
+      public String getDescription() {
+        return "cluster snapshot " + snapshot;
+      }
+
+      @Override
+      public void updateChecksum(Checksum checksum) {
+        byte[] identity =
+            (snapshot + ":" + getSize() + ":" + modified()).getBytes(StandardCharsets.UTF_8);
+        checksum.update(identity, 0, identity.length);
+      }
+
+      private long modified() {
+        try {
+          return Files.getLastModifiedTime(snapshot).toMillis();
+        } catch (IOException e) {
+          return 0;
+        }
+      }
+
+      @Override
+      public void transferTo(TarArchiveOutputStream out, String destination) {
+        String prefix = destination.replaceFirst("^/+", "").replaceFirst("/*$", "/");
+        try (TarArchiveInputStream in =
+            new TarArchiveInputStream(
+                new GZIPInputStream(
+                    new java.io.BufferedInputStream(Files.newInputStream(snapshot)), 1 << 16))) {
+          TarArchiveEntry entry;
+          while ((entry = in.getNextEntry()) != null) {
+            TarArchiveEntry copy =
+                entry.isSymbolicLink()
+                    ? new TarArchiveEntry(prefix + entry.getName(), TarConstants.LF_SYMLINK)
+                    : new TarArchiveEntry(prefix + entry.getName());
+            if (entry.isSymbolicLink()) {
+              copy.setLinkName(entry.getLinkName());
+            }
+            copy.setMode(entry.getMode());
+            copy.setModTime(entry.getModTime());
+            copy.setUserId(entry.getLongUserId());
+            copy.setGroupId(entry.getLongGroupId());
+            if (entry.isFile()) {
+              copy.setSize(entry.getSize());
+            }
+            out.putArchiveEntry(copy);
+            if (entry.isFile()) {
+              in.transferTo(out);
+            }
+            out.closeArchiveEntry();
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(
+              "The cluster snapshot " + snapshot + " could not be read: " + e.getMessage(), e);
+        }
+      }
+    };
+  }
+
+  /** What taking a snapshot cost. */
+  public record Taken(Path file, long bytes, Duration paused, Duration took) {}
+
+  /**
+   * Takes the snapshot of {@code key} from the running node {@code containerId}: the node is paused
+   * (frozen) while its server folder is copied out, so the datastore is what a power cut at that
+   * instant would leave — which SQLite and etcd both recover from — then compressed and moved into
+   * place in one step, so a reader never sees half a snapshot.
+   */
+  public Taken take(DockerClient docker, String containerId, String key) {
+    Instant begin = Instant.now();
+    Path raw = null;
+    Path packed = null;
+    try {
+      Files.createDirectories(folder);
+      ownerOnly(folder, "rwx------");
+      raw = Files.createTempFile(folder, key, ".tar.part");
+      Duration paused;
+      docker.pauseContainerCmd(containerId).exec();
+      Instant frozen = Instant.now();
+      try (InputStream in = docker.copyArchiveFromContainerCmd(containerId, SERVER_PATH).exec()) {
+        Files.copy(in, raw, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        docker.unpauseContainerCmd(containerId).exec();
+        paused = Duration.between(frozen, Instant.now());
+      }
+      packed = Files.createTempFile(folder, key, ".gz.part");
+      ownerOnly(packed, "rw-------");
+      try (OutputStream out =
+          new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(packed)), 1 << 16) {
+            {
+              def.setLevel(Deflater.BEST_SPEED);
+            }
+          }) {
+        Files.copy(raw, out);
+      }
+      Path target = file(key);
+      try {
+        Files.move(packed, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(packed, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      packed = null;
+      return new Taken(target, Files.size(target), paused, Duration.between(begin, Instant.now()));
+    } catch (IOException | RuntimeException e) {
+      throw new SandboxException("Taking a snapshot of the ready cluster failed: " + e, e);
+    } finally {
+      deleteQuietly(raw);
+      deleteQuietly(packed);
+    }
+  }
+
+  private static void ownerOnly(Path path, String permissions) throws IOException {
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system (Windows): the user's profile folder is private already
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // a stray .part file is removed with the folder
+      }
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox.stack.Stack;
+import dev.sandbox.stack.StackLoader;
+import dev.sandbox.testing.RequiresDocker;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * A node boots from a snapshot of a ready cluster taken by an earlier node of the same image and
+ * flags, and what the sandbox relies on works there as on a fresh node: the node's address and the
+ * API server's endpoint are this container's, CoreDNS resolves, a ClusterIP Service reaches the
+ * wired PostgreSQL, the published NodePort (Prometheus, awaited by {@code up}) answers. A snapshot
+ * that is not one is discarded and the node boots afresh.
+ */
+@RequiresDocker
+class ClusterSnapshotIT {
+
+  @TempDir Path dir;
+
+  private final List<ProgressListener.Event> events = new CopyOnWriteArrayList<>();
+
+  private static final String PROBE =
+      """
+      apiVersion: batch/v1
+      kind: Job
+      metadata: {name: probe}
+      spec:
+        backoffLimit: 6
+        template:
+          spec:
+            restartPolicy: Never
+            containers:
+              - name: probe
+                image: postgres:17
+                imagePullPolicy: IfNotPresent
+                command: [sh, -c, 'getent hosts kubernetes.default.svc.cluster.local && pg_isready -h postgres -p 5432 -t 5']
+                resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 64Mi}}
+      """;
+
+  @Test
+  @DisplayName("the second node boots from the first one's snapshot; a broken snapshot is replaced")
+  void nodes_boot_from_a_snapshot_of_a_ready_cluster() throws Exception {
+    Files.createDirectories(dir.resolve("k8s"));
+    Files.writeString(dir.resolve("k8s/probe.yaml"), PROBE);
+    Stack stack =
+        StackLoader.load(
+            Files.writeString(
+                dir.resolve("sandbox.yaml"),
+                """
+                version: 1
+                name: it-snapshot
+                manifests: {paths: [k8s]}
+                services:
+                  rabbitmq: {enabled: false}
+                policies: {packs: []}
+                readiness: {timeout: 3m}
+                """));
+    Path snapshots = dir.resolve("snapshots");
+    SandboxEngine engine =
+        new SandboxEngine(
+            SandboxConfig.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")))
+                .withSnapshots(java.util.Optional.of(snapshots)),
+            dir.resolve("state"));
+
+    // the first node boots afresh and keeps a snapshot, owner-only: it holds the cluster CA's keys
+    try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
+      assertThat(said("booting from a snapshot")).isFalse();
+      assertThat(said("kept a snapshot of the ready cluster")).isTrue();
+      assertWorks(sandbox);
+    }
+    List<ClusterSnapshot> taken = engine.clusterSnapshots();
+    assertThat(taken).hasSize(1);
+    Path file = taken.get(0).file();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(snapshots)))
+        .isEqualTo("rwx------");
+
+    // the second boots from it, takes none, and works the same
+    events.clear();
+    try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
+      assertThat(said("booting from a snapshot")).isTrue();
+      assertThat(said("kept a snapshot")).isFalse();
+      assertWorks(sandbox);
+    }
+
+    // a snapshot that is not one: discarded, the node boots afresh and keeps a new one
+    Files.writeString(file, "not a snapshot");
+    events.clear();
+    try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
+      assertThat(said("could not be restored (the node booted afresh); discarded it")).isTrue();
+      assertThat(said("kept a snapshot of the ready cluster")).isTrue();
+      assertWorks(sandbox);
+    }
+    assertThat(Files.size(file)).isGreaterThan(100_000);
+
+    assertThat(engine.removeClusterSnapshots()).hasSize(1);
+    assertThat(engine.clusterSnapshots()).isEmpty();
+  }
+
+  private boolean said(String text) {
+    return events.stream().anyMatch(e -> e.message() != null && e.message().contains(text));
+  }
+
+  /** This node's address everywhere it matters, and DNS and Service routing working in pods. */
+  private static void assertWorks(Sandbox sandbox) {
+    KubernetesClient k8s = sandbox.client();
+    String nodeContainer = sandbox.state().containers().get("k3s");
+    String ip =
+        DockerClientFactory.instance()
+            .client()
+            .inspectContainerCmd(nodeContainer)
+            .exec()
+            .getNetworkSettings()
+            .getNetworks()
+            .values()
+            .iterator()
+            .next()
+            .getIpAddress();
+    List<String> nodeAddresses =
+        k8s.nodes().list().getItems().stream()
+            .flatMap(n -> n.getStatus().getAddresses().stream())
+            .filter(a -> a.getType().equals("InternalIP"))
+            .map(NodeAddress::getAddress)
+            .toList();
+    assertThat(nodeAddresses).containsExactly(ip);
+    List<String> apiEndpoints =
+        k8s
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inNamespace("default")
+            .withLabel("kubernetes.io/service-name", "kubernetes")
+            .list()
+            .getItems()
+            .stream()
+            .flatMap(s -> s.getEndpoints().stream())
+            .map(Endpoint::getAddresses)
+            .flatMap(List::stream)
+            .toList();
+    assertThat(apiEndpoints).containsExactly(ip);
+    // up waited for the probe Job (DNS, the wired PostgreSQL through its Service) to complete
+    assertThat(
+            k8s.batch()
+                .v1()
+                .jobs()
+                .inNamespace("default")
+                .withName("probe")
+                .get()
+                .getStatus()
+                .getSucceeded())
+        .isEqualTo(1);
+  }
+}
