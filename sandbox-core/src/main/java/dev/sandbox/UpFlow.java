@@ -243,6 +243,8 @@ final class UpFlow {
             slice.containers(),
             slice.details(),
             false);
+    java.util.concurrent.CompletableFuture<Void> snapshotTaken =
+        java.util.concurrent.CompletableFuture.completedFuture(null);
     store.write(state, Kubeconfigs.forSandbox(slice.kubeconfigYaml(), name, slice.apiPort()));
     try (Sandbox sandbox = engine.handle(state, false)) {
       Instant begin = Instant.now();
@@ -271,8 +273,8 @@ final class UpFlow {
                     + key
                     + " could not be restored (the node booted afresh); discarded it"));
       }
-      if (!restored) {
-        started.snapshotKey().ifPresent(key -> snapshot(docker, slice.nodeId(), key, listener));
+      if (!restored && started.snapshotKey().isPresent()) {
+        snapshotTaken = snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener);
       }
       // awaited by the load step, after wiring and policies: they run while images still load
       java.util.function.Supplier<java.util.Set<String>> preloaded =
@@ -300,6 +302,7 @@ final class UpFlow {
           listener);
     }
     awaitPrometheusUrl(stack, state);
+    snapshotTaken.join(); // reports how it ended; never fails
     SandboxState complete = state.completed();
     store.write(complete);
     return engine.handle(complete, false);
@@ -331,25 +334,29 @@ final class UpFlow {
 
   /**
    * Keeps a snapshot of the ready cluster, before anything of the sandbox's own is in it, for the
-   * next node of the same image and flags. A snapshot that cannot be taken costs nothing but the
-   * speed-up: the sandbox goes on.
+   * next node of the same image and flags; it is compressed while the deployment goes on. A
+   * snapshot that cannot be taken costs nothing but the speed-up: the sandbox goes on.
    */
-  private void snapshot(DockerClient docker, String nodeId, String key, ProgressListener listener) {
+  private java.util.concurrent.CompletableFuture<Void> snapshot(
+      DockerClient docker, String nodeId, String key, ProgressListener listener) {
     ClusterSnapshots snapshots = new ClusterSnapshots(config.snapshots().orElseThrow());
-    try {
-      ClusterSnapshots.Taken taken = snapshots.take(docker, nodeId, key);
-      listener.onEvent(
-          ProgressListener.Event.done(
-              "cluster",
-              "kept a snapshot of the ready cluster for the next start ("
-                  + taken.bytes() / (1 << 20)
-                  + " MiB, node paused "
-                  + taken.paused().toMillis()
-                  + " ms)",
-              taken.took()));
-    } catch (SandboxException e) {
-      listener.onEvent(ProgressListener.Event.info("cluster", e.getMessage()));
-    }
+    return snapshots
+        .take(docker, nodeId, key)
+        .handle(
+            (taken, failure) -> {
+              listener.onEvent(
+                  failure == null
+                      ? ProgressListener.Event.done(
+                          "cluster",
+                          "kept a snapshot of the ready cluster for the next start ("
+                              + Math.max(1, taken.bytes() / (1 << 20))
+                              + " MiB, node paused "
+                              + taken.paused().toMillis()
+                              + " ms)",
+                          taken.took())
+                      : ProgressListener.Event.info("cluster", SandboxException.describe(failure)));
+              return null;
+            });
   }
 
   /**

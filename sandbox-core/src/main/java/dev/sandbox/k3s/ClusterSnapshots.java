@@ -195,21 +195,27 @@ public final class ClusterSnapshots {
   /** What taking a snapshot cost. */
   public record Taken(Path file, long bytes, Duration paused, Duration took) {}
 
+  /** Part files older than this were left by a process that died while taking a snapshot. */
+  private static final Duration STALE_PART = Duration.ofHours(1);
+
   /**
    * Takes the snapshot of {@code key} from the running node {@code containerId}: the node is paused
    * (frozen) while its server folder is copied out, so the datastore is what a power cut at that
-   * instant would leave — which SQLite and etcd both recover from — then compressed and moved into
-   * place in one step, so a reader never sees half a snapshot.
+   * instant would leave — which SQLite and etcd both recover from. The copy is then compressed and
+   * moved into place in one step (a reader never sees half a snapshot) on a thread of its own, so
+   * the caller goes on once the node runs again; the future says how it ended.
    */
-  public Taken take(DockerClient docker, String containerId, String key) {
+  public java.util.concurrent.CompletableFuture<Taken> take(
+      DockerClient docker, String containerId, String key) {
     Instant begin = Instant.now();
     Path raw = null;
-    Path packed = null;
+    Duration paused;
     try {
       Files.createDirectories(folder);
       ownerOnly(folder, "rwx------");
+      removeStaleParts();
       raw = Files.createTempFile(folder, key, ".tar.part");
-      Duration paused;
+      ownerOnly(raw, "rw-------");
       docker.pauseContainerCmd(containerId).exec();
       Instant frozen = Instant.now();
       try (InputStream in = docker.copyArchiveFromContainerCmd(containerId, SERVER_PATH).exec()) {
@@ -218,6 +224,32 @@ public final class ClusterSnapshots {
         docker.unpauseContainerCmd(containerId).exec();
         paused = Duration.between(frozen, Instant.now());
       }
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(raw);
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new SandboxException("Taking a snapshot of the ready cluster failed: " + e, e));
+    }
+    Path copied = raw;
+    java.util.concurrent.CompletableFuture<Taken> packing =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                packing.complete(pack(copied, key, paused, begin));
+              } catch (RuntimeException e) {
+                packing.completeExceptionally(e);
+              }
+            },
+            "sandbox-snapshot");
+    thread.setDaemon(true);
+    thread.start();
+    return packing;
+  }
+
+  private Taken pack(Path raw, String key, Duration paused, Instant begin) {
+    Path packed = null;
+    try {
       packed = Files.createTempFile(folder, key, ".gz.part");
       ownerOnly(packed, "rw-------");
       try (OutputStream out =
@@ -241,6 +273,17 @@ public final class ClusterSnapshots {
     } finally {
       deleteQuietly(raw);
       deleteQuietly(packed);
+    }
+  }
+
+  private void removeStaleParts() throws IOException {
+    try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*.part")) {
+      Instant before = Instant.now().minus(STALE_PART);
+      for (Path part : parts) {
+        if (Files.getLastModifiedTime(part).toInstant().isBefore(before)) {
+          deleteQuietly(part);
+        }
+      }
     }
   }
 
