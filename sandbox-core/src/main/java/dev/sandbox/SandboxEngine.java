@@ -439,19 +439,32 @@ public final class SandboxEngine {
    * off.
    */
   public List<ClusterSnapshot> clusterSnapshots() {
-    return config
-        .snapshots()
-        .map(folder -> new dev.sandbox.k3s.ClusterSnapshots(folder).list())
-        .orElse(List.of());
+    return config.snapshots().map(this::clusterSnapshots).orElse(List.of());
+  }
+
+  /**
+   * The snapshots of ready clusters kept in {@code folder}, whether or not this engine uses them
+   * (they hold cluster CA keys: {@code doctor} shows them, {@code gc --snapshots} removes them,
+   * also after snapshots were turned off).
+   */
+  public List<ClusterSnapshot> clusterSnapshots(Path folder) {
+    return new dev.sandbox.k3s.ClusterSnapshots(folder).list();
   }
 
   /** Removes every snapshot of a ready cluster; the next node boots afresh and takes a new one. */
   public List<ClusterSnapshot> removeClusterSnapshots() {
-    List<ClusterSnapshot> removed = clusterSnapshots();
-    config
-        .snapshots()
-        .map(dev.sandbox.k3s.ClusterSnapshots::new)
-        .ifPresent(snapshots -> removed.forEach(s -> snapshots.discard(s.key())));
+    return config.snapshots().map(this::removeClusterSnapshots).orElse(List.of());
+  }
+
+  /**
+   * Removes every snapshot in {@code folder}, and the part files of snapshots a killed process was
+   * writing.
+   */
+  public List<ClusterSnapshot> removeClusterSnapshots(Path folder) {
+    var snapshots = new dev.sandbox.k3s.ClusterSnapshots(folder);
+    List<ClusterSnapshot> removed = snapshots.list();
+    removed.forEach(s -> snapshots.discard(s.key()));
+    snapshots.removeParts();
     return removed;
   }
 

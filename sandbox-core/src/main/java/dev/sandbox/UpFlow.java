@@ -143,6 +143,17 @@ final class UpFlow {
       return startSlice(docker, stack, options, listener);
     } catch (SnapshotBootFailed e) {
       config.snapshots().map(ClusterSnapshots::new).ifPresent(s -> s.discard(e.key));
+      if (options.keepOnFailure()) {
+        // what failed is kept for debugging: a second start would replace it
+        throw new SandboxException(
+            "The node did not come up from the cluster snapshot "
+                + e.key
+                + " ("
+                + e.getMessage()
+                + "); the snapshot is discarded, so the next `up` boots afresh. The failed"
+                + " containers are kept (--keep-on-failure).",
+            e.getCause());
+      }
       listener.onEvent(
           ProgressListener.Event.info(
               "k3s",
@@ -203,6 +214,7 @@ final class UpFlow {
       RuntimeException failure = e;
       if (!(e instanceof SnapshotBootFailed)
           && !(e instanceof SandboxException.Interrupted)
+          && !options.keepOnFailure()
           && slice.snapshotBootFailed()) {
         failure = new SnapshotBootFailed(slice.snapshotKey().orElseThrow(), e);
       }
@@ -243,16 +255,49 @@ final class UpFlow {
             slice.containers(),
             slice.details(),
             false);
-    java.util.concurrent.CompletableFuture<Void> snapshotTaken =
-        java.util.concurrent.CompletableFuture.completedFuture(null);
+    // compressed while the deployment goes on; awaited before `up` returns or fails, so the
+    // process never exits half-way through writing it
+    List<java.util.concurrent.CompletableFuture<Void>> snapshotTaken = new java.util.ArrayList<>();
     store.write(state, Kubeconfigs.forSandbox(slice.kubeconfigYaml(), name, slice.apiPort()));
+    try {
+      return deploy(docker, stack, options, started, state, snapshotTaken, listener);
+    } finally {
+      for (var taking : snapshotTaken) {
+        try {
+          taking.get(SNAPSHOT_AT_MOST.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          // reported by the future itself; a snapshot never fails the sandbox
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** How long `up` waits at most for a snapshot still being compressed. */
+  private static final Duration SNAPSHOT_AT_MOST = Duration.ofSeconds(60);
+
+  private Sandbox deploy(
+      DockerClient docker,
+      Stack stack,
+      UpOptions options,
+      LocalSlice.Started started,
+      SandboxState state,
+      List<java.util.concurrent.CompletableFuture<Void>> snapshotTaken,
+      ProgressListener listener) {
+    Slice slice = started.slice();
     try (Sandbox sandbox = engine.handle(state, false)) {
       Instant begin = Instant.now();
       listener.onEvent(
           ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
-      Instant bootedAt = bootedAt(docker, slice.nodeId());
+      Instant bootedAt = bootedAt(docker, slice.nodeId(), started.starting());
       try {
         Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout(), bootedAt);
+        if (started.restored() && started.restoreFailure().get().isPresent()) {
+          // it runs on part of the datastore
+          throw new SandboxException(started.restoreFailure().get().get());
+        }
       } catch (RuntimeException e) {
         if (started.restored() && !(e instanceof SandboxException.Interrupted)) {
           throw new SnapshotBootFailed(started.snapshotKey().orElseThrow(), e);
@@ -274,7 +319,7 @@ final class UpFlow {
                     + " could not be restored (the node booted afresh); discarded it"));
       }
       if (!restored && started.snapshotKey().isPresent()) {
-        snapshotTaken = snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener);
+        snapshotTaken.add(snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
       }
       // awaited by the load step, after wiring and policies: they run while images still load
       java.util.function.Supplier<java.util.Set<String>> preloaded =
@@ -302,7 +347,6 @@ final class UpFlow {
           listener);
     }
     awaitPrometheusUrl(stack, state);
-    snapshotTaken.join(); // reports how it ended; never fails
     SandboxState complete = state.completed();
     store.write(complete);
     return engine.handle(complete, false);
@@ -323,12 +367,12 @@ final class UpFlow {
   }
 
   /** When the node's container started, by the engine's clock (the node's too). */
-  private static Instant bootedAt(DockerClient docker, String nodeId) {
+  private static Instant bootedAt(DockerClient docker, String nodeId, Instant starting) {
     String started = docker.inspectContainerCmd(nodeId).exec().getState().getStartedAt();
     try {
       return Instant.parse(started);
     } catch (RuntimeException e) {
-      return Instant.EPOCH;
+      return starting; // a little earlier: still after any snapshot this node booted from
     }
   }
 
@@ -344,17 +388,22 @@ final class UpFlow {
         .take(docker, nodeId, key)
         .handle(
             (taken, failure) -> {
-              listener.onEvent(
-                  failure == null
-                      ? ProgressListener.Event.done(
-                          "cluster",
-                          "kept a snapshot of the ready cluster for the next start ("
-                              + Math.max(1, taken.bytes() / (1 << 20))
-                              + " MiB, node paused "
-                              + taken.paused().toMillis()
-                              + " ms)",
-                          taken.took())
-                      : ProgressListener.Event.info("cluster", SandboxException.describe(failure)));
+              try {
+                listener.onEvent(
+                    failure == null
+                        ? ProgressListener.Event.done(
+                            "cluster",
+                            "kept a snapshot of the ready cluster for the next start ("
+                                + Math.max(1, taken.bytes() / (1 << 20))
+                                + " MiB, node paused "
+                                + taken.paused().toMillis()
+                                + " ms)",
+                            taken.took())
+                        : ProgressListener.Event.info(
+                            "cluster", SandboxException.describe(failure)));
+              } catch (RuntimeException listenerFailed) {
+                // a front end that cannot print does not fail the sandbox
+              }
               return null;
             });
   }

@@ -117,7 +117,8 @@ final class DoctorCommand extends SandboxSubcommand {
             null);
       }
     }
-    for (dev.sandbox.ClusterSnapshot snapshot : env.engine().clusterSnapshots()) {
+    for (dev.sandbox.ClusterSnapshot snapshot :
+        env.engine().clusterSnapshots(dev.sandbox.SandboxConfig.snapshotFolder(env.home()))) {
       check(
           out,
           true,

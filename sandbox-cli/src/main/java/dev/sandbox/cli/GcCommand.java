@@ -45,8 +45,9 @@ final class GcCommand extends SandboxSubcommand {
     SandboxEngine engine = environment().engine();
     PrintWriter out = out();
     if (snapshots) {
+      java.nio.file.Path folder = dev.sandbox.SandboxConfig.snapshotFolder(environment().home());
       List<dev.sandbox.ClusterSnapshot> found =
-          dryRun ? engine.clusterSnapshots() : engine.removeClusterSnapshots();
+          dryRun ? engine.clusterSnapshots(folder) : engine.removeClusterSnapshots(folder);
       if (!global.quiet()) {
         if (found.isEmpty()) {
           out.println("No cluster snapshots to remove.");

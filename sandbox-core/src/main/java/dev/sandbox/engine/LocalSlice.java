@@ -85,6 +85,9 @@ public final class LocalSlice {
 
   private volatile Optional<String> snapshotKey = Optional.empty();
 
+  /** Ctrl-C: whatever fails now fails because of it. */
+  private volatile boolean interrupted;
+
   public LocalSlice(
       DockerClient docker,
       Stack stack,
@@ -118,13 +121,24 @@ public final class LocalSlice {
    */
   public boolean snapshotBootFailed() {
     K3sNode.Container k3s = node;
-    if (!restoring || k3s == null) {
+    if (!restoring || k3s == null || interrupted) {
       return false;
     }
-    try {
-      return !k3s.isRunning();
-    } catch (RuntimeException e) {
+    if (k3s.restoreFailure().isPresent()) {
       return true;
+    }
+    String id = k3s.getContainerId();
+    if (id == null) {
+      return false; // it never got as far as the node: not the snapshot's doing
+    }
+    try {
+      var state = docker.inspectContainerCmd(id).exec().getState();
+      boolean started =
+          state.getStartedAt() != null && !state.getStartedAt().startsWith("0001-01-01");
+      // it started, and died or never said it was usable
+      return started && (!Boolean.TRUE.equals(state.getRunning()) || !k3s.started());
+    } catch (NotFoundException e) {
+      return false;
     }
   }
 
@@ -163,9 +177,17 @@ public final class LocalSlice {
    * @param snapshotKey the key of the node's cluster snapshot, empty when snapshots are off
    * @param restored the node booted from that snapshot (else the engine may take one once the
    *     cluster is ready)
+   * @param starting just before the containers started, by this machine's clock
+   * @param restoreFailure why the snapshot could not be copied into the node whole, when it could
+   *     not
    */
   public record Started(
-      Slice slice, ImagePreload preload, Optional<String> snapshotKey, boolean restored) {}
+      Slice slice,
+      ImagePreload preload,
+      Optional<String> snapshotKey,
+      boolean restored,
+      Instant starting,
+      java.util.function.Supplier<Optional<String>> restoreFailure) {}
 
   /**
    * Starts the network, volumes and containers. Images in {@code preloadable} load into the node as
@@ -244,6 +266,7 @@ public final class LocalSlice {
     if (persistent) {
       all.forEach(c -> c.withReuse(true));
     }
+    Instant starting = Instant.now();
     ImagePreload preload =
         ImagePreload.start(
             docker, k3s::getContainerId, preloadable, storeKept, stack.readiness().timeout());
@@ -282,7 +305,9 @@ public final class LocalSlice {
             k3s.getContainerId(), apiPort, k3s.getKubeConfigYaml(), containers, details, bindings),
         preload,
         snapshotKey,
-        snapshot.isPresent());
+        snapshot.isPresent(),
+        starting,
+        k3s::restoreFailure);
   }
 
   /**
@@ -414,6 +439,7 @@ public final class LocalSlice {
    * @return true when volumes of earlier runs (holding data) were kept
    */
   public boolean interrupt(java.util.function.Consumer<String> problems) {
+    interrupted = true;
     pool.shutdownNow();
     boolean kept = abandonReporting(problems);
     try {

@@ -29,7 +29,6 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.testcontainers.images.builder.Transferable;
 
 /**
@@ -124,7 +123,8 @@ public final class ClusterSnapshots {
    * The snapshot as Testcontainers copies files into a created container: its entries, re-rooted
    * under the destination folder, streamed from the compressed file.
    */
-  static Transferable transferable(Path snapshot) {
+  static Transferable transferable(
+      Path snapshot, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
     return new Transferable() {
       @Override
       public long getSize() {
@@ -165,28 +165,38 @@ public final class ClusterSnapshots {
           TarArchiveEntry entry;
           while ((entry = in.getNextEntry()) != null) {
             TarArchiveEntry copy =
-                entry.isSymbolicLink()
-                    ? new TarArchiveEntry(prefix + entry.getName(), TarConstants.LF_SYMLINK)
-                    : new TarArchiveEntry(prefix + entry.getName());
+                new TarArchiveEntry(prefix + entry.getName(), entry.getLinkFlag());
             if (entry.isSymbolicLink()) {
               copy.setLinkName(entry.getLinkName());
+            } else if (entry.isLink()) {
+              // a hard link names another entry of the same archive, which moved too
+              copy.setLinkName(prefix + entry.getLinkName());
             }
             copy.setMode(entry.getMode());
             copy.setModTime(entry.getModTime());
             copy.setUserId(entry.getLongUserId());
             copy.setGroupId(entry.getLongGroupId());
-            if (entry.isFile()) {
+            boolean data =
+                !entry.isDirectory()
+                    && !entry.isSymbolicLink()
+                    && !entry.isLink()
+                    && entry.getSize() > 0;
+            if (data) {
               copy.setSize(entry.getSize());
             }
             out.putArchiveEntry(copy);
-            if (entry.isFile()) {
+            if (data) {
               in.transferTo(out);
             }
             out.closeArchiveEntry();
           }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+          // Testcontainers runs this on a thread of its own and only closes the stream on a
+          // failure: the node would start on part of the datastore, so the engine is told
+          failure.compareAndSet(null, e);
           throw new java.io.UncheckedIOException(
-              "The cluster snapshot " + snapshot + " could not be read: " + e.getMessage(), e);
+              "The cluster snapshot " + snapshot + " could not be read: " + e.getMessage(),
+              e instanceof IOException io ? io : new IOException(e));
         }
       }
     };
@@ -221,9 +231,12 @@ public final class ClusterSnapshots {
       try (InputStream in = docker.copyArchiveFromContainerCmd(containerId, SERVER_PATH).exec()) {
         Files.copy(in, raw, StandardCopyOption.REPLACE_EXISTING);
       } finally {
-        docker.unpauseContainerCmd(containerId).exec();
+        unpause(docker, containerId);
         paused = Duration.between(frozen, Instant.now());
       }
+    } catch (NodeLeftPaused e) {
+      deleteQuietly(raw);
+      throw e;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(raw);
       return java.util.concurrent.CompletableFuture.failedFuture(
@@ -245,6 +258,38 @@ public final class ClusterSnapshots {
     thread.setDaemon(true);
     thread.start();
     return packing;
+  }
+
+  /** The node could not be resumed after the copy: the sandbox cannot go on. */
+  static final class NodeLeftPaused extends SandboxException {
+    NodeLeftPaused(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static void unpause(DockerClient docker, String containerId) {
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try {
+        docker.unpauseContainerCmd(containerId).exec();
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+        try {
+          Thread.sleep(200L * (attempt + 1));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new NodeLeftPaused(
+        "The k3s node was paused for a cluster snapshot and could not be resumed ("
+            + SandboxException.describe(last)
+            + "). Run `docker unpause "
+            + containerId
+            + "` or `sandbox down`.",
+        last);
   }
 
   private Taken pack(Path raw, String key, Duration paused, Instant begin) {
@@ -276,9 +321,23 @@ public final class ClusterSnapshots {
     }
   }
 
+  /** Removes the part files of snapshots being written (by a process that may have died). */
+  public void removeParts() {
+    if (Files.isDirectory(folder)) {
+      try {
+        removeParts(Instant.now().plusSeconds(1));
+      } catch (IOException e) {
+        throw new SandboxException("Cannot clean " + folder + ": " + e, e);
+      }
+    }
+  }
+
   private void removeStaleParts() throws IOException {
+    removeParts(Instant.now().minus(STALE_PART));
+  }
+
+  private void removeParts(Instant before) throws IOException {
     try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*.part")) {
-      Instant before = Instant.now().minus(STALE_PART);
       for (Path part : parts) {
         if (Files.getLastModifiedTime(part).toInstant().isBefore(before)) {
           deleteQuietly(part);

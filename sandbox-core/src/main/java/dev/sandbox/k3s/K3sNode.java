@@ -25,6 +25,9 @@ public final class K3sNode {
 
   private K3sNode() {}
 
+  /** How long a command waits for a node paused for a cluster snapshot to run again. */
+  private static final Duration PAUSED_AT_MOST = Duration.ofSeconds(30);
+
   /** The outcome of a command run in the node. */
   public record Exec(int exitCode, String stdout, String stderr) {}
 
@@ -67,8 +70,30 @@ public final class K3sNode {
    */
   public static final class Container extends K3sContainer {
 
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> restoreFailure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
     Container(DockerImageName image) {
       super(image);
+    }
+
+    private volatile boolean started;
+
+    @Override
+    protected void containerIsStarted(
+        com.github.dockerjava.api.command.InspectContainerResponse containerInfo) {
+      super.containerIsStarted(containerInfo);
+      started = true;
+    }
+
+    /** True once k3s said the node is usable (the wait for its log line ended well). */
+    public boolean started() {
+      return started;
+    }
+
+    /** Why the snapshot could not be copied in whole, when it could not. */
+    public java.util.Optional<String> restoreFailure() {
+      return java.util.Optional.ofNullable(restoreFailure.get()).map(SandboxException::describe);
     }
 
     /**
@@ -77,7 +102,8 @@ public final class K3sNode {
      * unlike an overridden creation hook, keeps the container reusable).
      */
     public Container restoringFrom(Path snapshot) {
-      withCopyToContainer(ClusterSnapshots.transferable(snapshot), ClusterSnapshots.PARENT_PATH);
+      withCopyToContainer(
+          ClusterSnapshots.transferable(snapshot, restoreFailure), ClusterSnapshots.PARENT_PATH);
       return this;
     }
   }
@@ -244,13 +270,26 @@ public final class K3sNode {
   /** Runs a command in the node through Testcontainers' exec; the exit code is the caller's. */
   public static Exec execResult(DockerClient docker, String containerId, String... command) {
     try {
-      Container.ExecResult result =
-          ExecInContainerPattern.execInContainer(
-              docker,
-              docker.inspectContainerCmd(containerId).exec(),
-              StandardCharsets.UTF_8,
-              command);
-      return new Exec(result.getExitCode(), result.getStdout(), result.getStderr());
+      Instant deadline = Instant.now().plus(PAUSED_AT_MOST);
+      while (true) {
+        try {
+          Container.ExecResult result =
+              ExecInContainerPattern.execInContainer(
+                  docker,
+                  docker.inspectContainerCmd(containerId).exec(),
+                  StandardCharsets.UTF_8,
+                  command);
+          return new Exec(result.getExitCode(), result.getStdout(), result.getStderr());
+        } catch (com.github.dockerjava.api.exception.ConflictException e) {
+          // the engine refuses a new exec while the node is paused for a cluster snapshot (about
+          // a second): try again once it runs
+          if (!String.valueOf(e.getMessage()).contains("paused")
+              || Instant.now().isAfter(deadline)) {
+            throw e;
+          }
+          Thread.sleep(100);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SandboxException("Interrupted while running " + String.join(" ", command), e);

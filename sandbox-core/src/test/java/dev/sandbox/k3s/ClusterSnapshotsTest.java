@@ -1,0 +1,146 @@
+package dev.sandbox.k3s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterSnapshotsTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void the_key_changes_with_the_node_image_and_every_k3s_flag() {
+    String key = ClusterSnapshots.key("sha256:aa", K3sNode.command(false, "localhost"));
+    assertThat(key).matches("k3s-[0-9a-f]{16}");
+    assertThat(ClusterSnapshots.key("sha256:aa", K3sNode.command(false, "localhost")))
+        .isEqualTo(key);
+    assertThat(ClusterSnapshots.key("sha256:bb", K3sNode.command(false, "localhost")))
+        .isNotEqualTo(key);
+    assertThat(ClusterSnapshots.key("sha256:aa", K3sNode.command(true, "localhost")))
+        .isNotEqualTo(key);
+  }
+
+  @Test
+  void a_snapshot_is_copied_in_under_the_k3s_folder_with_modes_owners_and_links() throws Exception {
+    Path snapshot = dir.resolve("k3s-0123456789abcdef.tar.gz");
+    try (TarArchiveOutputStream tar =
+        new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(snapshot)))) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      directory(tar, "server/", 0755);
+      file(tar, "server/token", 0600, "secret");
+      file(tar, "server/db/" + "x".repeat(120), 0600, "long name");
+      TarArchiveEntry symlink = new TarArchiveEntry("server/current", TarConstants.LF_SYMLINK);
+      symlink.setLinkName("db");
+      tar.putArchiveEntry(symlink);
+      tar.closeArchiveEntry();
+      TarArchiveEntry hardlink = new TarArchiveEntry("server/token-copy", TarConstants.LF_LINK);
+      hardlink.setLinkName("server/token");
+      tar.putArchiveEntry(hardlink);
+      tar.closeArchiveEntry();
+    }
+
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    ByteArrayOutputStream copied = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(copied)) {
+      out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      ClusterSnapshots.transferable(snapshot, failure).transferTo(out, "/var/lib/rancher/k3s");
+    }
+
+    assertThat(failure.get()).isNull();
+    Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
+    Map<String, String> contents = new LinkedHashMap<>();
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(copied.toByteArray()))) {
+      TarArchiveEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        entries.put(entry.getName(), entry);
+        contents.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    String root = "var/lib/rancher/k3s/";
+    assertThat(entries.keySet())
+        .containsExactly(
+            root + "server/",
+            root + "server/token",
+            root + "server/db/" + "x".repeat(120),
+            root + "server/current",
+            root + "server/token-copy");
+    assertThat(entries.get(root + "server/").isDirectory()).isTrue();
+    assertThat(entries.get(root + "server/").getMode() & 07777).isEqualTo(0755);
+    assertThat(entries.get(root + "server/token").getMode() & 07777).isEqualTo(0600);
+    assertThat(contents.get(root + "server/token")).isEqualTo("secret");
+    assertThat(contents.get(root + "server/db/" + "x".repeat(120))).isEqualTo("long name");
+    assertThat(entries.get(root + "server/current").isSymbolicLink()).isTrue();
+    assertThat(entries.get(root + "server/current").getLinkName()).isEqualTo("db");
+    assertThat(entries.get(root + "server/token-copy").isLink()).isTrue();
+    assertThat(entries.get(root + "server/token-copy").getLinkName())
+        .isEqualTo(root + "server/token");
+  }
+
+  @Test
+  void a_file_that_is_no_snapshot_is_reported_to_the_engine() throws Exception {
+    Path snapshot = Files.writeString(dir.resolve("k3s-0123456789abcdef.tar.gz"), "no snapshot");
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(new ByteArrayOutputStream())) {
+      assertThatThrownBy(
+              () ->
+                  ClusterSnapshots.transferable(snapshot, failure)
+                      .transferTo(out, "/var/lib/rancher/k3s"))
+          .hasMessageContaining("could not be read");
+    }
+    assertThat(failure.get()).isNotNull();
+  }
+
+  @Test
+  void the_list_holds_snapshots_only_and_removal_takes_part_files_too() throws Exception {
+    ClusterSnapshots snapshots = new ClusterSnapshots(dir);
+    Files.writeString(dir.resolve("k3s-aaaaaaaaaaaaaaaa.tar.gz"), "a");
+    Files.writeString(dir.resolve("k3s-bbbbbbbbbbbbbbbb123.tar.part"), "partial");
+    Files.writeString(dir.resolve("notes.txt"), "other");
+    assertThat(snapshots.list())
+        .extracting(dev.sandbox.ClusterSnapshot::key)
+        .containsExactly("k3s-aaaaaaaaaaaaaaaa");
+    assertThat(snapshots.find("k3s-aaaaaaaaaaaaaaaa")).isPresent();
+    assertThat(snapshots.discard("k3s-aaaaaaaaaaaaaaaa")).isTrue();
+    snapshots.removeParts();
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString()).toList())
+          .isEqualTo(List.of("notes.txt"));
+    }
+  }
+
+  private static void directory(TarArchiveOutputStream tar, String name, int mode)
+      throws Exception {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setMode(TarArchiveEntry.DEFAULT_DIR_MODE & ~07777 | mode);
+    tar.putArchiveEntry(entry);
+    tar.closeArchiveEntry();
+  }
+
+  private static void file(TarArchiveOutputStream tar, String name, int mode, String text)
+      throws Exception {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setMode(TarArchiveEntry.DEFAULT_FILE_MODE & ~07777 | mode);
+    entry.setSize(bytes.length);
+    tar.putArchiveEntry(entry);
+    tar.write(bytes);
+    tar.closeArchiveEntry();
+  }
+}
