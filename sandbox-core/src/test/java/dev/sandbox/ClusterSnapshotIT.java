@@ -23,7 +23,7 @@ import org.testcontainers.DockerClientFactory;
  * flags, and what the sandbox relies on works there as on a fresh node: the node's address and the
  * API server's endpoint are this container's, CoreDNS resolves, a ClusterIP Service reaches the
  * wired PostgreSQL, the published NodePort (Prometheus, awaited by {@code up}) answers. A snapshot
- * that is not one is discarded and the node boots afresh.
+ * that restores nothing, or cannot be read, is discarded and the node boots afresh.
  */
 @RequiresDocker
 class ClusterSnapshotIT {
@@ -97,11 +97,26 @@ class ClusterSnapshotIT {
       assertWorks(sandbox);
     }
 
-    // a snapshot that is not one: discarded, the node boots afresh and keeps a new one
-    Files.writeString(file, "not a snapshot");
+    // a snapshot that restores nothing (an empty archive): the node boots afresh; it is replaced
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file));
+        var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+      tar.finish();
+    }
     events.clear();
     try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
       assertThat(said("could not be restored (the node booted afresh); discarded it")).isTrue();
+      assertThat(said("kept a snapshot of the ready cluster")).isTrue();
+      assertWorks(sandbox);
+    }
+    assertThat(Files.size(file)).isGreaterThan(100_000);
+
+    // a file that cannot be read as one: the node started from it is removed, the slice starts
+    // once more afresh and keeps a new snapshot
+    Files.writeString(file, "not a snapshot");
+    events.clear();
+    try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
+      assertThat(said("did not come up from the cluster snapshot")).isTrue();
+      assertThat(said("discarded it, starting afresh")).isTrue();
       assertThat(said("kept a snapshot of the ready cluster")).isTrue();
       assertWorks(sandbox);
     }
