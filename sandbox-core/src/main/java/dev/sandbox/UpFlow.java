@@ -127,9 +127,13 @@ final class UpFlow {
   private static final class SnapshotBootFailed extends SandboxException {
     private final String key;
 
-    SnapshotBootFailed(String key, RuntimeException cause) {
+    /** The file could not be copied in whole (else: the node did not come up from it). */
+    private final boolean unreadable;
+
+    SnapshotBootFailed(String key, boolean unreadable, RuntimeException cause) {
       super(SandboxException.describe(cause), cause);
       this.key = key;
+      this.unreadable = unreadable;
     }
   }
 
@@ -142,7 +146,19 @@ final class UpFlow {
     try {
       return startSlice(docker, stack, options, listener);
     } catch (SnapshotBootFailed e) {
-      config.snapshots().map(ClusterSnapshots::new).ifPresent(s -> s.discard(e.key));
+      // a file that could not be read is replaced; a k3s that does not come up from a good copy
+      // is not given another one
+      config
+          .snapshots()
+          .map(ClusterSnapshots::new)
+          .ifPresent(
+              s -> {
+                if (e.unreadable) {
+                  s.discard(e.key);
+                } else {
+                  s.markUnusable(e.key);
+                }
+              });
       if (options.keepOnFailure()) {
         // what failed is kept for debugging: a second start would replace it
         throw new SandboxException(
@@ -159,7 +175,11 @@ final class UpFlow {
               "k3s",
               "the node did not come up from the cluster snapshot ("
                   + e.getMessage()
-                  + "); discarded it, starting afresh"));
+                  + "); discarded it, starting afresh"
+                  + (e.unreadable
+                      ? ""
+                      : " (nodes of this k3s image and flags boot afresh here from now on;"
+                          + " `sandbox gc --snapshots` forgets that)")));
       return startSlice(docker, stack, options, listener);
     }
   }
@@ -216,7 +236,8 @@ final class UpFlow {
           && !(e instanceof SandboxException.Interrupted)
           && !options.keepOnFailure()
           && slice.snapshotBootFailed()) {
-        failure = new SnapshotBootFailed(slice.snapshotKey().orElseThrow(), e);
+        failure =
+            new SnapshotBootFailed(slice.snapshotKey().orElseThrow(), slice.restoreFailed(), e);
       }
       if (!options.keepOnFailure()) {
         listener.onEvent(
@@ -293,14 +314,21 @@ final class UpFlow {
           ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
       Instant bootedAt = bootedAt(docker, slice.nodeId(), started.starting());
       try {
-        Readiness.awaitCluster(sandbox.client(), stack.readiness().timeout(), bootedAt);
+        Readiness.awaitCluster(
+            sandbox.client(),
+            started.restored()
+                    && stack.readiness().timeout().compareTo(LocalSlice.RESTORED_WITHIN) > 0
+                ? LocalSlice.RESTORED_WITHIN
+                : stack.readiness().timeout(),
+            bootedAt);
         if (started.restored() && started.restoreFailure().get().isPresent()) {
           // it runs on part of the datastore
           throw new SandboxException(started.restoreFailure().get().get());
         }
       } catch (RuntimeException e) {
         if (started.restored() && !(e instanceof SandboxException.Interrupted)) {
-          throw new SnapshotBootFailed(started.snapshotKey().orElseThrow(), e);
+          throw new SnapshotBootFailed(
+              started.snapshotKey().orElseThrow(), started.restoreFailure().get().isPresent(), e);
         }
         throw e;
       }
@@ -318,7 +346,10 @@ final class UpFlow {
                     + key
                     + " could not be restored (the node booted afresh); discarded it"));
       }
-      if (!restored && started.snapshotKey().isPresent()) {
+      if (!restored
+          && started.snapshotKey().isPresent()
+          && !new ClusterSnapshots(config.snapshots().orElseThrow())
+              .unusable(started.snapshotKey().get())) {
         snapshotTaken.add(snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
       }
       // awaited by the load step, after wiring and policies: they run while images still load

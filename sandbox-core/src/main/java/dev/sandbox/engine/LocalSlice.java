@@ -52,6 +52,16 @@ public final class LocalSlice {
   /** How long Ctrl-C waits for the container starts in flight to stop before cleaning up. */
   private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(15);
 
+  /**
+   * How long a node booting from a cluster snapshot gets to say it is usable (a fresh one gets the
+   * stack's readiness timeout); beyond it the snapshot is given up.
+   */
+  public static final Duration RESTORED_WITHIN = Duration.ofSeconds(120);
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
   /** Ports of the k3s node published on 127.0.0.1. */
   private static final List<Integer> NODE_PORTS =
       // the monitoring pack's NodePort is published whether or not the pack is on yet, so that
@@ -140,6 +150,12 @@ public final class LocalSlice {
     } catch (NotFoundException e) {
       return false;
     }
+  }
+
+  /** True when the snapshot could not be copied into the node whole. */
+  public boolean restoreFailed() {
+    K3sNode.Container k3s = node;
+    return restoring && k3s != null && k3s.restoreFailure().isPresent();
   }
 
   /**
@@ -249,6 +265,10 @@ public final class LocalSlice {
         imageStore,
         imageStore == null ? null : CONTAINERD_PATH,
         Map.of());
+    if (snapshot.isPresent()) {
+      // a node from a snapshot is usable within seconds: one that is not, is not going to be
+      k3s.withStartupTimeout(min(stack.readiness().timeout(), RESTORED_WITHIN));
+    }
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {
       String volume = volumeName(name, service.id());

@@ -47,6 +47,9 @@ public final class ClusterSnapshots {
   /** What a snapshot holds, inside the node. */
   static final String SERVER_PATH = "/var/lib/rancher/k3s/server";
 
+  /** k3s's node password, outside the server folder; carried along when the node has one. */
+  static final String NODE_PATH = "/etc/rancher/node";
+
   /** Where a snapshot is unpacked into a created node (the tar's root is {@code server/}). */
   static final String PARENT_PATH = "/var/lib/rancher/k3s";
 
@@ -84,7 +87,35 @@ public final class ClusterSnapshots {
   /** The snapshot of {@code key}, when one was taken. */
   public Optional<Path> find(String key) {
     Path file = file(key);
-    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    return Files.isRegularFile(file) && !unusable(key) ? Optional.of(file) : Optional.empty();
+  }
+
+  private static final String UNUSABLE = ".unusable";
+
+  /**
+   * True when a node of {@code key} failed to come up from a snapshot on this machine: nodes of
+   * that key boot afresh and take none, so an image whose k3s does not survive the copy costs one
+   * slow start, not one per start ({@code gc --snapshots} forgets it).
+   */
+  public boolean unusable(String key) {
+    return Files.exists(folder.resolve(key + UNUSABLE));
+  }
+
+  /**
+   * Records that nodes of {@code key} do not come up from a snapshot here; removes the snapshot.
+   */
+  public void markUnusable(String key) {
+    try {
+      Files.createDirectories(folder);
+      Files.writeString(
+          folder.resolve(key + UNUSABLE),
+          "A node of this k3s image and flags did not come up from a cluster snapshot on "
+              + Instant.now()
+              + "; its nodes boot afresh. `sandbox gc --snapshots` removes this file.\n");
+      discard(key);
+    } catch (IOException e) {
+      throw new SandboxException("Cannot write to " + folder + ": " + e, e);
+    }
   }
 
   /** Every snapshot in the folder, newest first. */
@@ -162,34 +193,8 @@ public final class ClusterSnapshots {
             new TarArchiveInputStream(
                 new GZIPInputStream(
                     new java.io.BufferedInputStream(Files.newInputStream(snapshot)), 1 << 16))) {
-          TarArchiveEntry entry;
-          while ((entry = in.getNextEntry()) != null) {
-            TarArchiveEntry copy =
-                new TarArchiveEntry(prefix + entry.getName(), entry.getLinkFlag());
-            if (entry.isSymbolicLink()) {
-              copy.setLinkName(entry.getLinkName());
-            } else if (entry.isLink()) {
-              // a hard link names another entry of the same archive, which moved too
-              copy.setLinkName(prefix + entry.getLinkName());
-            }
-            copy.setMode(entry.getMode());
-            copy.setModTime(entry.getModTime());
-            copy.setUserId(entry.getLongUserId());
-            copy.setGroupId(entry.getLongGroupId());
-            boolean data =
-                !entry.isDirectory()
-                    && !entry.isSymbolicLink()
-                    && !entry.isLink()
-                    && entry.getSize() > 0;
-            if (data) {
-              copy.setSize(entry.getSize());
-            }
-            out.putArchiveEntry(copy);
-            if (data) {
-              in.transferTo(out);
-            }
-            out.closeArchiveEntry();
-          }
+          copyEntries(
+              in, out, name -> name.startsWith("node/") ? "etc/rancher/" + name : prefix + name);
         } catch (IOException | RuntimeException e) {
           // Testcontainers runs this on a thread of its own and only closes the stream on a
           // failure: the node would start on part of the datastore, so the engine is told
@@ -200,6 +205,42 @@ public final class ClusterSnapshots {
         }
       }
     };
+  }
+
+  /**
+   * Copies every entry of {@code in} to {@code out} under the name {@code rename} gives it (hard
+   * link targets too), with its mode, owner and time.
+   */
+  static void copyEntries(
+      TarArchiveInputStream in,
+      TarArchiveOutputStream out,
+      java.util.function.UnaryOperator<String> rename)
+      throws IOException {
+    TarArchiveEntry entry;
+    while ((entry = in.getNextEntry()) != null) {
+      TarArchiveEntry copy =
+          new TarArchiveEntry(rename.apply(entry.getName()), entry.getLinkFlag());
+      if (entry.isSymbolicLink()) {
+        copy.setLinkName(entry.getLinkName());
+      } else if (entry.isLink()) {
+        // a hard link names another entry of the same archive, which moved too
+        copy.setLinkName(rename.apply(entry.getLinkName()));
+      }
+      copy.setMode(entry.getMode());
+      copy.setModTime(entry.getModTime());
+      copy.setUserId(entry.getLongUserId());
+      copy.setGroupId(entry.getLongGroupId());
+      boolean data =
+          !entry.isDirectory() && !entry.isSymbolicLink() && !entry.isLink() && entry.getSize() > 0;
+      if (data) {
+        copy.setSize(entry.getSize());
+      }
+      out.putArchiveEntry(copy);
+      if (data) {
+        in.transferTo(out);
+      }
+      out.closeArchiveEntry();
+    }
   }
 
   /** What taking a snapshot cost. */
@@ -219,6 +260,7 @@ public final class ClusterSnapshots {
       DockerClient docker, String containerId, String key) {
     Instant begin = Instant.now();
     Path raw = null;
+    Path node = null;
     Duration paused;
     try {
       Files.createDirectories(folder);
@@ -226,30 +268,43 @@ public final class ClusterSnapshots {
       removeStaleParts();
       raw = Files.createTempFile(folder, key, ".tar.part");
       ownerOnly(raw, "rw-------");
+      node = Files.createTempFile(folder, key, ".node.tar.part");
+      ownerOnly(node, "rw-------");
       docker.pauseContainerCmd(containerId).exec();
       Instant frozen = Instant.now();
       try (InputStream in = docker.copyArchiveFromContainerCmd(containerId, SERVER_PATH).exec()) {
         Files.copy(in, raw, StandardCopyOption.REPLACE_EXISTING);
+        // k3s's node password, checked against the one the datastore keeps for the node
+        try (InputStream password =
+            docker.copyArchiveFromContainerCmd(containerId, NODE_PATH).exec()) {
+          Files.copy(password, node, StandardCopyOption.REPLACE_EXISTING);
+        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+          deleteQuietly(node); // a k3s without one (this project's stand-in)
+          node = null;
+        }
       } finally {
         unpause(docker, containerId);
         paused = Duration.between(frozen, Instant.now());
       }
     } catch (NodeLeftPaused e) {
       deleteQuietly(raw);
+      deleteQuietly(node);
       throw e;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(raw);
+      deleteQuietly(node);
       return java.util.concurrent.CompletableFuture.failedFuture(
           new SandboxException("Taking a snapshot of the ready cluster failed: " + e, e));
     }
     Path copied = raw;
+    Path password = node;
     java.util.concurrent.CompletableFuture<Taken> packing =
         new java.util.concurrent.CompletableFuture<>();
     Thread thread =
         new Thread(
             () -> {
               try {
-                packing.complete(pack(copied, key, paused, begin));
+                packing.complete(pack(copied, password, key, paused, begin));
               } catch (RuntimeException e) {
                 packing.completeExceptionally(e);
               }
@@ -292,18 +347,28 @@ public final class ClusterSnapshots {
         last);
   }
 
-  private Taken pack(Path raw, String key, Duration paused, Instant begin) {
+  private Taken pack(Path raw, Path node, String key, Duration paused, Instant begin) {
     Path packed = null;
     try {
       packed = Files.createTempFile(folder, key, ".gz.part");
       ownerOnly(packed, "rw-------");
       try (OutputStream out =
-          new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(packed)), 1 << 16) {
-            {
-              def.setLevel(Deflater.BEST_SPEED);
-            }
-          }) {
-        Files.copy(raw, out);
+              new GZIPOutputStream(
+                  new BufferedOutputStream(Files.newOutputStream(packed)), 1 << 16) {
+                {
+                  def.setLevel(Deflater.BEST_SPEED);
+                }
+              };
+          TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        for (Path part : node == null ? List.of(raw) : List.of(raw, node)) {
+          try (TarArchiveInputStream in =
+              new TarArchiveInputStream(
+                  new java.io.BufferedInputStream(Files.newInputStream(part), 1 << 16))) {
+            copyEntries(in, tar, name -> name);
+          }
+        }
       }
       Path target = file(key);
       try {
@@ -317,14 +382,23 @@ public final class ClusterSnapshots {
       throw new SandboxException("Taking a snapshot of the ready cluster failed: " + e, e);
     } finally {
       deleteQuietly(raw);
+      deleteQuietly(node);
       deleteQuietly(packed);
     }
   }
 
-  /** Removes the part files of snapshots being written (by a process that may have died). */
+  /**
+   * Removes the part files of snapshots being written (by a process that may have died) and the
+   * marks of keys whose nodes did not come up from a snapshot.
+   */
   public void removeParts() {
     if (Files.isDirectory(folder)) {
       try {
+        try (DirectoryStream<Path> marks = Files.newDirectoryStream(folder, "*" + UNUSABLE)) {
+          for (Path mark : marks) {
+            deleteQuietly(mark);
+          }
+        }
         removeParts(Instant.now().plusSeconds(1));
       } catch (IOException e) {
         throw new SandboxException("Cannot clean " + folder + ": " + e, e);

@@ -37,7 +37,8 @@ class ClusterSnapshotsTest {
   }
 
   @Test
-  void a_snapshot_is_copied_in_under_the_k3s_folder_with_modes_owners_and_links() throws Exception {
+  void a_snapshot_is_copied_in_under_the_k3s_folders_with_modes_owners_and_links()
+      throws Exception {
     Path snapshot = dir.resolve("k3s-0123456789abcdef.tar.gz");
     try (TarArchiveOutputStream tar =
         new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(snapshot)))) {
@@ -53,6 +54,8 @@ class ClusterSnapshotsTest {
       hardlink.setLinkName("server/token");
       tar.putArchiveEntry(hardlink);
       tar.closeArchiveEntry();
+      directory(tar, "node/", 0700);
+      file(tar, "node/password", 0600, "node password");
     }
 
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -80,7 +83,9 @@ class ClusterSnapshotsTest {
             root + "server/token",
             root + "server/db/" + "x".repeat(120),
             root + "server/current",
-            root + "server/token-copy");
+            root + "server/token-copy",
+            "etc/rancher/node/",
+            "etc/rancher/node/password");
     assertThat(entries.get(root + "server/").isDirectory()).isTrue();
     assertThat(entries.get(root + "server/").getMode() & 07777).isEqualTo(0755);
     assertThat(entries.get(root + "server/token").getMode() & 07777).isEqualTo(0600);
@@ -91,6 +96,9 @@ class ClusterSnapshotsTest {
     assertThat(entries.get(root + "server/token-copy").isLink()).isTrue();
     assertThat(entries.get(root + "server/token-copy").getLinkName())
         .isEqualTo(root + "server/token");
+    // k3s's node password goes where k3s keeps it, outside the server folder
+    assertThat(contents.get("etc/rancher/node/password")).isEqualTo("node password");
+    assertThat(entries.get("etc/rancher/node/password").getMode() & 07777).isEqualTo(0600);
   }
 
   @Test
@@ -108,7 +116,7 @@ class ClusterSnapshotsTest {
   }
 
   @Test
-  void the_list_holds_snapshots_only_and_removal_takes_part_files_too() throws Exception {
+  void the_list_holds_snapshots_only_and_removal_takes_part_files_and_marks_too() throws Exception {
     ClusterSnapshots snapshots = new ClusterSnapshots(dir);
     Files.writeString(dir.resolve("k3s-aaaaaaaaaaaaaaaa.tar.gz"), "a");
     Files.writeString(dir.resolve("k3s-bbbbbbbbbbbbbbbb123.tar.part"), "partial");
@@ -118,7 +126,14 @@ class ClusterSnapshotsTest {
         .containsExactly("k3s-aaaaaaaaaaaaaaaa");
     assertThat(snapshots.find("k3s-aaaaaaaaaaaaaaaa")).isPresent();
     assertThat(snapshots.discard("k3s-aaaaaaaaaaaaaaaa")).isTrue();
+    // a key whose node did not come up from a snapshot: none is used or kept for it any more
+    Files.writeString(dir.resolve("k3s-cccccccccccccccc.tar.gz"), "c");
+    snapshots.markUnusable("k3s-cccccccccccccccc");
+    assertThat(snapshots.unusable("k3s-cccccccccccccccc")).isTrue();
+    assertThat(snapshots.find("k3s-cccccccccccccccc")).isEmpty();
+    assertThat(snapshots.list()).isEmpty();
     snapshots.removeParts();
+    assertThat(snapshots.unusable("k3s-cccccccccccccccc")).isFalse();
     try (var left = Files.list(dir)) {
       assertThat(left.map(p -> p.getFileName().toString()).toList())
           .isEqualTo(List.of("notes.txt"));
