@@ -42,10 +42,14 @@ final class UpFlow {
   private final SandboxConfig config;
   private final StateStore store;
 
+  /** Where snapshots of ready clusters are kept; empty when they are off. */
+  private final Optional<ClusterSnapshots> snapshots;
+
   UpFlow(SandboxEngine engine, SandboxConfig config, StateStore store) {
     this.engine = engine;
     this.config = config;
     this.store = store;
+    this.snapshots = config.snapshots().map(ClusterSnapshots::new);
   }
 
   Sandbox run(Stack stack, UpOptions options, ProgressListener listener) {
@@ -119,7 +123,7 @@ final class UpFlow {
             config.offline(),
             store.root().toString(),
             SandboxEngine.VERSION);
-    config.snapshots().map(ClusterSnapshots::new).ifPresent(slice::withSnapshots);
+    snapshots.ifPresent(slice::withSnapshots);
     return slice;
   }
 
@@ -148,17 +152,14 @@ final class UpFlow {
     } catch (SnapshotBootFailed e) {
       // a file that could not be read is replaced; a k3s that does not come up from a good copy
       // is not given another one
-      config
-          .snapshots()
-          .map(ClusterSnapshots::new)
-          .ifPresent(
-              s -> {
-                if (e.unreadable) {
-                  s.discard(e.key);
-                } else {
-                  s.markUnusable(e.key);
-                }
-              });
+      snapshots.ifPresent(
+          s -> {
+            if (e.unreadable) {
+              s.discard(e.key);
+            } else {
+              s.markUnusable(e.key);
+            }
+          });
       if (options.keepOnFailure()) {
         // what failed is kept for debugging: a second start would replace it
         throw new SandboxException(
@@ -316,10 +317,7 @@ final class UpFlow {
       try {
         Readiness.awaitCluster(
             sandbox.client(),
-            started.restored()
-                    && stack.readiness().timeout().compareTo(LocalSlice.RESTORED_WITHIN) > 0
-                ? LocalSlice.RESTORED_WITHIN
-                : stack.readiness().timeout(),
+            LocalSlice.nodeTimeout(stack.readiness().timeout(), started.restored()),
             bootedAt);
         if (started.restored() && started.restoreFailure().get().isPresent()) {
           // it runs on part of the datastore
@@ -338,7 +336,7 @@ final class UpFlow {
       if (started.restored() && !restored) {
         // the copy did not take (the file is not a snapshot): a node that booted afresh
         String key = started.snapshotKey().orElseThrow();
-        config.snapshots().map(ClusterSnapshots::new).ifPresent(s -> s.discard(key));
+        snapshots.ifPresent(s -> s.discard(key));
         listener.onEvent(
             ProgressListener.Event.info(
                 "cluster",
@@ -348,8 +346,7 @@ final class UpFlow {
       }
       if (!restored
           && started.snapshotKey().isPresent()
-          && !new ClusterSnapshots(config.snapshots().orElseThrow())
-              .unusable(started.snapshotKey().get())) {
+          && !snapshots.orElseThrow().unusable(started.snapshotKey().get())) {
         snapshotTaken.add(snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
       }
       // awaited by the load step, after wiring and policies: they run while images still load
@@ -414,8 +411,8 @@ final class UpFlow {
    */
   private java.util.concurrent.CompletableFuture<Void> snapshot(
       DockerClient docker, String nodeId, String key, ProgressListener listener) {
-    ClusterSnapshots snapshots = new ClusterSnapshots(config.snapshots().orElseThrow());
     return snapshots
+        .orElseThrow()
         .take(docker, nodeId, key)
         .handle(
             (taken, failure) -> {

@@ -56,10 +56,14 @@ public final class LocalSlice {
    * How long a node booting from a cluster snapshot gets to say it is usable (a fresh one gets the
    * stack's readiness timeout); beyond it the snapshot is given up.
    */
-  public static final Duration RESTORED_WITHIN = Duration.ofSeconds(120);
+  private static final Duration RESTORED_WITHIN = Duration.ofSeconds(120);
 
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
+  /**
+   * How long the node gets to be usable: the stack's readiness {@code timeout}, at most {@link
+   * #RESTORED_WITHIN} for a node {@code restored} from a snapshot.
+   */
+  public static Duration nodeTimeout(Duration timeout, boolean restored) {
+    return restored && timeout.compareTo(RESTORED_WITHIN) > 0 ? RESTORED_WITHIN : timeout;
   }
 
   /** Ports of the k3s node published on 127.0.0.1. */
@@ -134,7 +138,7 @@ public final class LocalSlice {
     if (!restoring || k3s == null || interrupted) {
       return false;
     }
-    if (k3s.restoreFailure().isPresent()) {
+    if (restoreFailed()) {
       return true;
     }
     String id = k3s.getContainerId();
@@ -267,7 +271,7 @@ public final class LocalSlice {
         Map.of());
     if (snapshot.isPresent()) {
       // a node from a snapshot is usable within seconds: one that is not, is not going to be
-      k3s.withStartupTimeout(min(stack.readiness().timeout(), RESTORED_WITHIN));
+      k3s.withStartupTimeout(nodeTimeout(stack.readiness().timeout(), true));
     }
     Map<BackingService, GenericContainer<?>> serviceContainers = new LinkedHashMap<>();
     for (BackingService service : services) {

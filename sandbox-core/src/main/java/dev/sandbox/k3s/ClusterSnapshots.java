@@ -50,6 +50,11 @@ public final class ClusterSnapshots {
   /** k3s's node password, outside the server folder; carried along when the node has one. */
   static final String NODE_PATH = "/etc/rancher/node";
 
+  /** The node password's entries in a snapshot ({@code node/...}), and where they go back to. */
+  private static final String NODE_ROOT = NODE_PATH.substring(NODE_PATH.lastIndexOf('/') + 1) + "/";
+
+  private static final String NODE_PARENT = NODE_PATH.substring(1, NODE_PATH.lastIndexOf('/') + 1);
+
   /** Where a snapshot is unpacked into a created node (the tar's root is {@code server/}). */
   static final String PARENT_PATH = "/var/lib/rancher/k3s";
 
@@ -194,7 +199,7 @@ public final class ClusterSnapshots {
                 new GZIPInputStream(
                     new java.io.BufferedInputStream(Files.newInputStream(snapshot)), 1 << 16))) {
           copyEntries(
-              in, out, name -> name.startsWith("node/") ? "etc/rancher/" + name : prefix + name);
+              in, out, name -> name.startsWith(NODE_ROOT) ? NODE_PARENT + name : prefix + name);
         } catch (IOException | RuntimeException e) {
           // Testcontainers runs this on a thread of its own and only closes the stream on a
           // failure: the node would start on part of the datastore, so the engine is told
