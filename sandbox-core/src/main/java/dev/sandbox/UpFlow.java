@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.stream.Collectors;
 import org.testcontainers.utility.TestcontainersConfiguration;
 
@@ -309,45 +310,67 @@ final class UpFlow {
       List<java.util.concurrent.CompletableFuture<Void>> snapshotTaken,
       ProgressListener listener) {
     Slice slice = started.slice();
+    ExecutorService readiness =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            task -> {
+              Thread thread = new Thread(task, "sandbox-cluster-readiness");
+              thread.setDaemon(true);
+              return thread;
+            });
     try (Sandbox sandbox = engine.handle(state, false)) {
-      Instant begin = Instant.now();
-      listener.onEvent(
-          ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
       Instant bootedAt = bootedAt(docker, slice.nodeId(), started.starting());
-      try {
-        Readiness.awaitCluster(
-            sandbox.client(),
-            LocalSlice.nodeTimeout(stack.readiness().timeout(), started.restored()),
-            bootedAt);
-        if (started.restored() && started.restoreFailure().get().isPresent()) {
-          // it runs on part of the datastore
-          throw new SandboxException(started.restoreFailure().get().get());
+      Duration nodeTimeout =
+          LocalSlice.nodeTimeout(stack.readiness().timeout(), started.restored());
+      boolean restored = false;
+      if (started.restored()) {
+        // a node from a snapshot counts as started once it wrote its kubeconfig: its API server
+        // answers seconds before the node is Ready, and what only writes objects goes on meanwhile
+        try {
+          Readiness.awaitApi(sandbox.client(), nodeTimeout);
+          if (started.restoreFailure().get().isPresent()) {
+            // it runs on part of the datastore
+            throw new SandboxException(started.restoreFailure().get().get());
+          }
+        } catch (RuntimeException e) {
+          throw bootFailed(started, e);
         }
-      } catch (RuntimeException e) {
-        if (started.restored() && !(e instanceof SandboxException.Interrupted)) {
-          throw new SnapshotBootFailed(
-              started.snapshotKey().orElseThrow(), started.restoreFailure().get().isPresent(), e);
+        restored = restored(sandbox.client(), bootedAt);
+        if (!restored) {
+          // the copy did not take (the file is not a snapshot): a node that boots afresh
+          String key = started.snapshotKey().orElseThrow();
+          snapshots.ifPresent(s -> s.discard(key));
+          listener.onEvent(
+              ProgressListener.Event.info(
+                  "cluster",
+                  "the cluster snapshot "
+                      + key
+                      + " could not be restored (the node boots afresh); discarded it"));
         }
-        throw e;
       }
-      listener.onEvent(
-          ProgressListener.Event.done("cluster", "ready", Duration.between(begin, Instant.now())));
-      boolean restored = started.restored() && restored(sandbox.client(), bootedAt);
-      if (started.restored() && !restored) {
-        // the copy did not take (the file is not a snapshot): a node that booted afresh
-        String key = started.snapshotKey().orElseThrow();
-        snapshots.ifPresent(s -> s.discard(key));
+      Runnable clusterReady;
+      if (restored) {
+        clusterReady =
+            awaitClusterMeanwhile(
+                readiness, sandbox.client(), nodeTimeout, bootedAt, started, listener);
+      } else {
+        Instant begin = Instant.now();
         listener.onEvent(
-            ProgressListener.Event.info(
-                "cluster",
-                "the cluster snapshot "
-                    + key
-                    + " could not be restored (the node booted afresh); discarded it"));
-      }
-      if (!restored
-          && started.snapshotKey().isPresent()
-          && !snapshots.orElseThrow().unusable(started.snapshotKey().get())) {
-        snapshotTaken.add(snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
+            ProgressListener.Event.started("cluster", "waiting for the node and CoreDNS"));
+        try {
+          Readiness.awaitCluster(sandbox.client(), nodeTimeout, bootedAt);
+        } catch (RuntimeException e) {
+          throw started.restored() ? bootFailed(started, e) : e;
+        }
+        listener.onEvent(
+            ProgressListener.Event.done(
+                "cluster", "ready", Duration.between(begin, Instant.now())));
+        if (started.snapshotKey().isPresent()
+            && !snapshots.orElseThrow().unusable(started.snapshotKey().get())) {
+          // before anything of the sandbox's own is in it
+          snapshotTaken.add(
+              snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
+        }
+        clusterReady = () -> {};
       }
       // awaited by the load step, after wiring and policies: they run while images still load
       java.util.function.Supplier<java.util.Set<String>> preloaded =
@@ -370,14 +393,66 @@ final class UpFlow {
           config.offline(),
           options.forceConflicts(),
           false,
-          new Deployment.Cluster(docker, slice.nodeId(), slice.bindings(), sandbox.client()),
+          new Deployment.Cluster(
+              docker, slice.nodeId(), slice.bindings(), sandbox.client(), clusterReady),
           preloaded,
           listener);
+      clusterReady.run();
+    } finally {
+      readiness.shutdownNow();
     }
     awaitPrometheusUrl(stack, state);
     SandboxState complete = state.completed();
     store.write(complete);
     return engine.handle(complete, false);
+  }
+
+  /** A node that booted from a snapshot and did not come up: the snapshot is to blame. */
+  private static RuntimeException bootFailed(LocalSlice.Started started, RuntimeException e) {
+    if (e instanceof SandboxException.Interrupted || e instanceof SnapshotBootFailed) {
+      return e;
+    }
+    return new SnapshotBootFailed(
+        started.snapshotKey().orElseThrow(), started.restoreFailure().get().isPresent(), e);
+  }
+
+  /**
+   * Waits for the node and CoreDNS on {@code readiness}'s thread while the deployment writes its
+   * objects; the returned barrier (the deployment's cluster step) waits for that wait to end.
+   */
+  private static Runnable awaitClusterMeanwhile(
+      ExecutorService readiness,
+      io.fabric8.kubernetes.client.KubernetesClient client,
+      Duration timeout,
+      Instant bootedAt,
+      LocalSlice.Started started,
+      ProgressListener listener) {
+    Instant begin = Instant.now();
+    listener.onEvent(
+        ProgressListener.Event.started(
+            "cluster", "waiting for the node and CoreDNS (deploying meanwhile)"));
+    java.util.concurrent.Future<?> ready =
+        readiness.submit(
+            () -> {
+              Readiness.awaitCluster(client, timeout, bootedAt);
+              listener.onEvent(
+                  ProgressListener.Event.done(
+                      "cluster", "ready", Duration.between(begin, Instant.now())));
+            });
+    return () -> {
+      try {
+        ready.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw bootFailed(
+            started,
+            e.getCause() instanceof RuntimeException r
+                ? r
+                : new SandboxException(SandboxException.describe(e.getCause()), e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException.Interrupted("Interrupted while waiting for the cluster", e);
+      }
+    };
   }
 
   /**

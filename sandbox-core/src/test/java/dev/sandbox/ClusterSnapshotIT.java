@@ -88,6 +88,11 @@ class ClusterSnapshotIT {
         .isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(snapshots)))
         .isEqualTo("rwx------");
+    // etcd's datastore is in it, the space etcd reserves ahead for its next WAL segment is not
+    List<String> entries = entries(file);
+    assertThat(entries).anyMatch(e -> e.matches("server/db/etcd/member/wal/[0-9a-f-]+\\.wal"));
+    assertThat(entries).anyMatch(e -> e.endsWith("member/snap/db"));
+    assertThat(entries).noneMatch(e -> e.endsWith(".tmp"));
 
     // the second boots from it, takes none, and works the same
     events.clear();
@@ -131,6 +136,18 @@ class ClusterSnapshotIT {
   }
 
   /** This node's address everywhere it matters, and DNS and Service routing working in pods. */
+  private static List<String> entries(Path snapshot) throws java.io.IOException {
+    List<String> names = new java.util.ArrayList<>();
+    try (var tar =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            new java.util.zip.GZIPInputStream(Files.newInputStream(snapshot)))) {
+      for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+        names.add(entry.getName());
+      }
+    }
+    return names;
+  }
+
   private static void assertWorks(Sandbox sandbox) {
     KubernetesClient k8s = sandbox.client();
     String nodeContainer = sandbox.state().containers().get("k3s");

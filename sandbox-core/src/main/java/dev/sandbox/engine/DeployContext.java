@@ -68,6 +68,12 @@ final class DeployContext {
   /** Namespaces to wire the services into; empty means those the manifests use. */
   List<String> wireInto = List.of();
 
+  /**
+   * Waits until the local cluster is usable, when the deployment began while it was still starting
+   * (a node booted from a cluster snapshot); returns at once otherwise.
+   */
+  Runnable clusterReady = () -> {};
+
   /** On a cluster target: who the sandbox is there and what it owns; null on the local node. */
   ClusterTarget cluster;
 

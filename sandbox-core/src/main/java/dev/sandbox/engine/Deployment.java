@@ -21,7 +21,7 @@ import java.util.Set;
  * Internal.
  *
  * <pre>
- * stack:     read → stand-ins → wire → policies → load images → monitoring → add-on APIs → hooks → apply → prune → offline images → await → selectors
+ * stack:     read → stand-ins → wire → policies → load images → monitoring → cluster ready → add-on APIs → hooks → apply → prune → offline images → await → selectors
  * namespace:        stand-ins → load images → wire →                          apply → offline images → await → selectors
  * </pre>
  */
@@ -37,6 +37,8 @@ public final class Deployment {
           // after the steps that need no image, so they overlap the images still loading
           new LoadImages(),
           new InstallMonitoring(),
+          // the steps above only write objects; those below read what the cluster runs
+          new AwaitCluster(),
           new AwaitAddOnApis(),
           new ReleaseHooks(),
           new ApplyManifests(),
@@ -81,9 +83,25 @@ public final class Deployment {
    * @param nodeId the k3s container (images load into it, kustomize renders in it)
    * @param bindings how the cluster reaches the backing services
    * @param client a client of the cluster
+   * @param ready waits until the cluster is usable (node Ready, CoreDNS serving) when it is still
+   *     starting: the steps that only write objects run before, as soon as the API server answers
    */
   public record Cluster(
-      DockerClient docker, String nodeId, List<ClusterBinding> bindings, KubernetesClient client) {}
+      DockerClient docker,
+      String nodeId,
+      List<ClusterBinding> bindings,
+      KubernetesClient client,
+      Runnable ready) {
+
+    /** A cluster that is usable already. */
+    public Cluster(
+        DockerClient docker,
+        String nodeId,
+        List<ClusterBinding> bindings,
+        KubernetesClient client) {
+      this(docker, nodeId, bindings, client, () -> {});
+    }
+  }
 
   /**
    * Deploys the whole stack; {@code preloaded} images are not imported again. Platform steps whose
@@ -193,16 +211,19 @@ public final class Deployment {
       boolean forceConflicts,
       Cluster cluster,
       java.util.function.Supplier<Set<String>> preloaded) {
-    return new DeployContext(
-        cluster.docker(),
-        stack,
-        images,
-        offline,
-        forceConflicts,
-        cluster.nodeId(),
-        cluster.bindings(),
-        cluster.client(),
-        preloaded);
+    DeployContext context =
+        new DeployContext(
+            cluster.docker(),
+            stack,
+            images,
+            offline,
+            forceConflicts,
+            cluster.nodeId(),
+            cluster.bindings(),
+            cluster.client(),
+            preloaded);
+    context.clusterReady = cluster.ready();
+    return context;
   }
 
   static void run(List<Step> steps, DeployContext context, ProgressListener listener) {

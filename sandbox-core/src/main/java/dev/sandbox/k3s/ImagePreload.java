@@ -3,7 +3,6 @@ package dev.sandbox.k3s;
 import com.github.dockerjava.api.DockerClient;
 import dev.sandbox.SandboxException;
 import dev.sandbox.poll.Poll;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,10 +14,10 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
- * Loads the images a stack names into the k3s node while the node is still starting: the images are
- * saved from the local Docker engine at once, and imported as soon as the node's containerd answers
- * — long before the node is Ready. Without this, importing a few hundred megabytes after the
- * cluster is up is the largest serial step of {@code up}. Internal.
+ * Loads the images a stack names into the k3s node while the node is still starting: they stream
+ * from the local Docker engine into the node's containerd as soon as it answers — long before the
+ * node is Ready. Without this, importing a few hundred megabytes after the cluster is up is the
+ * largest serial step of {@code up}. Internal.
  */
 public final class ImagePreload {
 
@@ -50,8 +49,7 @@ public final class ImagePreload {
    * the container exists (null before).
    *
    * @param storeKept the node's containerd store was kept from an earlier node (see {@code
-   *     LocalSlice}): the images it already holds, by local image ID, are not saved nor imported
-   *     again; otherwise every image is saved at once, while the node starts
+   *     LocalSlice}): the images it already holds, by local image ID, are not imported again
    */
   public static ImagePreload start(
       DockerClient docker,
@@ -76,7 +74,7 @@ public final class ImagePreload {
     }
   }
 
-  /** Stops waiting for the node (when the start failed); temporary files are removed. */
+  /** Stops waiting for the node (when the start failed). */
   public void cancel() {
     cancelled = true;
   }
@@ -89,45 +87,34 @@ public final class ImagePreload {
       Duration timeout) {
     Instant begin = Instant.now();
     Instant deadline = begin.plus(timeout);
-    Map<String, Path> saved = new LinkedHashMap<>();
     Map<String, K3sNode.Import> took = new LinkedHashMap<>();
-    try {
-      if (!storeKept) {
-        for (String image : images) {
-          saved.put(image, K3sNode.save(docker, image));
-        }
+    String id =
+        awaitNode(
+            timeout,
+            seen -> {
+              checkCancelled();
+              seen.is("the k3s container was not created yet");
+              return containerId.get();
+            });
+    awaitNode(
+        Duration.between(Instant.now(), deadline),
+        seen -> {
+          checkCancelled();
+          seen.is("containerd in " + id + " did not answer");
+          return containerdAnswers(docker, id) ? Boolean.TRUE : null;
+        });
+    for (String image : images) {
+      checkCancelled();
+      boolean alreadyLoaded = false;
+      if (storeKept) {
+        // a kept store: skip what the node holds
+        alreadyLoaded = K3sNode.importImage(docker, id, image).alreadyLoaded();
+      } else {
+        K3sNode.load(docker, id, image, K3sNode.imageId(docker, image));
       }
-      String id =
-          awaitNode(
-              timeout,
-              seen -> {
-                checkCancelled();
-                seen.is("the k3s container was not created yet");
-                return containerId.get();
-              });
-      awaitNode(
-          Duration.between(Instant.now(), deadline),
-          seen -> {
-            checkCancelled();
-            seen.is("containerd in " + id + " did not answer");
-            return containerdAnswers(docker, id) ? Boolean.TRUE : null;
-          });
-      for (String image : images) {
-        checkCancelled();
-        boolean alreadyLoaded = false;
-        if (saved.containsKey(image)) {
-          K3sNode.importSaved(docker, id, image, saved.get(image));
-          K3sNode.label(docker, id, image, K3sNode.imageId(docker, image));
-        } else {
-          // a kept store: the one import path that skips what the node holds
-          alreadyLoaded = K3sNode.importImage(docker, id, image).alreadyLoaded();
-        }
-        took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), alreadyLoaded));
-      }
-      return took;
-    } finally {
-      saved.values().forEach(path -> path.toFile().delete());
+      took.put(image, new K3sNode.Import(Duration.between(begin, Instant.now()), alreadyLoaded));
     }
+    return took;
   }
 
   private static boolean containerdAnswers(DockerClient docker, String id) {

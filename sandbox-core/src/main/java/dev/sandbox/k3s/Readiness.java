@@ -59,6 +59,42 @@ public final class Readiness {
     }
   }
 
+  /**
+   * Waits until the API server says it is ready ({@code /readyz}): a node booted from a cluster
+   * snapshot answers there seconds before it is Ready, and objects can be written from then on.
+   */
+  public static void awaitApi(KubernetesClient client, Duration timeout) {
+    String readyz;
+    try {
+      readyz = client.getMasterUrl().toURI().resolve("/readyz").toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new SandboxException("The cluster's API address is not a URL: " + e.getMessage(), e);
+    }
+    dev.sandbox.poll.Poll.until(
+        "the API server",
+        timeout,
+        Duration.ofMillis(200),
+        seen -> {
+          try {
+            String answer = client.raw(readyz);
+            seen.is("/readyz answered " + answer);
+            return answer != null && answer.strip().equals("ok") ? Boolean.TRUE : null;
+          } catch (KubernetesClientException e) {
+            seen.is("the API server: " + e.getMessage());
+            return null;
+          }
+        },
+        last ->
+            new SandboxException.ServiceStartup(
+                "The k3s API server was not ready within "
+                    + timeout.toSeconds()
+                    + " s (last seen: "
+                    + last
+                    + "). Run `sandbox logs` or `docker logs` on the k3s container, or raise"
+                    + " readiness.timeout.",
+                null));
+  }
+
   private static String clusterNotReady(Duration timeout, String last) {
     return "The k3s cluster was not ready within "
         + timeout.toSeconds()

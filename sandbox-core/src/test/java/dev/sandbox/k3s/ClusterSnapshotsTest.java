@@ -102,6 +102,18 @@ class ClusterSnapshotsTest {
   }
 
   @Test
+  void etcds_reserved_next_wal_segment_is_left_out_and_its_data_is_not() {
+    assertThat(ClusterSnapshots.preallocated("server/db/etcd/member/wal/0.tmp")).isTrue();
+    assertThat(ClusterSnapshots.preallocated("server/db/etcd/member/wal/1.tmp")).isTrue();
+    assertThat(
+            ClusterSnapshots.preallocated(
+                "server/db/etcd/member/wal/0000000000000000-0000000000000000.wal"))
+        .isFalse();
+    assertThat(ClusterSnapshots.preallocated("server/db/etcd/member/snap/db")).isFalse();
+    assertThat(ClusterSnapshots.preallocated("server/db/state.db-wal")).isFalse();
+  }
+
+  @Test
   void a_file_that_is_no_snapshot_is_reported_to_the_engine() throws Exception {
     Path snapshot = Files.writeString(dir.resolve("k3s-0123456789abcdef.tar.gz"), "no snapshot");
     AtomicReference<Throwable> failure = new AtomicReference<>();
