@@ -109,7 +109,7 @@ class ClusterSnapshotIT {
     }
     events.clear();
     try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
-      assertThat(said("could not be restored (the node booted afresh); discarded it")).isTrue();
+      assertThat(said("could not be restored (the node boots afresh); discarded it")).isTrue();
       assertThat(said("kept a snapshot of the ready cluster")).isTrue();
       assertWorks(sandbox);
     }
@@ -135,7 +135,7 @@ class ClusterSnapshotIT {
     return events.stream().anyMatch(e -> e.message() != null && e.message().contains(text));
   }
 
-  /** This node's address everywhere it matters, and DNS and Service routing working in pods. */
+  /** The names of the entries of a snapshot file. */
   private static List<String> entries(Path snapshot) throws java.io.IOException {
     List<String> names = new java.util.ArrayList<>();
     try (var tar =
@@ -148,6 +148,7 @@ class ClusterSnapshotIT {
     return names;
   }
 
+  /** This node's address everywhere it matters, and DNS and Service routing working in pods. */
   private static void assertWorks(Sandbox sandbox) {
     KubernetesClient k8s = sandbox.client();
     String nodeContainer = sandbox.state().containers().get("k3s");
