@@ -156,6 +156,11 @@ mb0=$(printf '%s\n' "${b0[@]}" | median); ma=$(printf '%s\n' "${a[@]}" | median)
 mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
 me=$(printf '%s\n' "${e[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
 mg=$(printf '%s\n' "${g[@]}" | median); mh=$(printf '%s\n' "${h[@]}" | median)
+# the median over the runs of one run's X/Y (both measured in that run): ratio X Y, arrays by name
+ratio() {
+  local -n xs="$1" ys="$2"; local k
+  for k in "${!xs[@]}"; do awk -v x="${xs[$k]}" -v y="${ys[$k]}" 'BEGIN{printf "%.2f\n", x/y}'; done | median
+}
 echo
 echo "sandbox start-up benchmark, $runs run(s), medians ($(nproc) cores, $(date -u +%F))"
 printf '| %-44s | %10s | %-14s |\n' "measure" "median" "target"
@@ -165,11 +170,11 @@ printf '| %-44s | %9ss | %-14s |\n' "(a') bare k3s container -> CoreDNS availabl
 printf '| %-44s | %9ss | %-14s |\n' "(b0) first sandbox up (no snapshot, no store)" "$mb0" ""
 printf '| %-44s | %10s | %-14s |\n' "(b0)/(a')" "$(awk -v x="$mb0" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %9ss | %-14s |\n' "(b) cold sandbox up, default stack (snapshot)" "$mb" ""
-printf '| %-44s | %10s | %-14s |\n' "(b)/(a)" "$(awk -v x="$mb" -v y="$ma" 'BEGIN{printf "%.2f", x/y}')" "<= 1.25"
-printf '| %-44s | %10s | %-14s |\n' "(b)/(a')" "$(awk -v x="$mb" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" ""
+printf '| %-44s | %10s | %-14s |\n' "(b)/(a)" "$(awk -v x="$mb" -v y="$ma" 'BEGIN{printf "%.2f", x/y}')" ""
+printf '| %-44s | %10s | %-14s |\n' "(b)/(a'), median of each run's ratio" "$(ratio b a2)" "<= 1.25"
 printf '| %-44s | %9ss | %-14s |\n' "(c) warm sandbox up (reuse)" "$mc" "<= 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "(h) cold sandbox up after down (images kept)" "$mh" "<= (a')"
-printf '| %-44s | %10s | %-14s |\n' "(h)/(a')" "$(awk -v x="$mh" -v y="$ma2" 'BEGIN{printf "%.2f", x/y}')" "<= 1"
+printf '| %-44s | %10s | %-14s |\n' "(h)/(a'), median of each run's ratio" "$(ratio h a2)" "<= 1"
 printf '| %-44s | %10s | %-14s |\n' "(h)/(b)" "$(awk -v x="$mh" -v y="$mb" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
 printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "<= 2 s"
