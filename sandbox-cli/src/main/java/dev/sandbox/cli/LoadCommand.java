@@ -29,12 +29,18 @@ final class LoadCommand extends SandboxSubcommand {
     PrintWriter out = out();
     var engine = env.engine();
     var mapped = images.stream().map(engine.config().imageMap()::apply).toList();
-    var took = engine.load(env.name(global), mapped, dev.sandbox.ProgressListener.NONE);
-    if (!global.quiet()) {
-      took.forEach(
-          (image, duration) ->
-              out.printf("loaded %s in %.1fs%n", image, duration.toMillis() / 1000.0));
-    }
+    // one line per image, as the engine tells it: "loaded <image>" or "<image> already loaded"
+    engine.load(
+        env.name(global),
+        mapped,
+        event -> {
+          if (event.phase() == dev.sandbox.ProgressListener.Phase.INFO) {
+            // a warning with its fix (an image Kubernetes would pull again: tagged :latest)
+            spec.commandLine().getErr().println("warning: " + event.message());
+          } else if (!global.quiet() && event.phase() == dev.sandbox.ProgressListener.Phase.DONE) {
+            out.printf("%s in %.1fs%n", event.message(), event.elapsed().toMillis() / 1000.0);
+          }
+        });
     return ExitCode.OK.code();
   }
 }

@@ -153,7 +153,20 @@ public final class K3sNode {
     String[] command = {"ctr", "-n", "k8s.io", "images", "import", "-"};
     StringBuilder output = new StringBuilder();
     Long exitCode;
+    InputStream saved;
     try {
+      saved = docker.saveImageCmd(image).exec();
+    } catch (NotFoundException e) {
+      throw new SandboxException.ImageUnavailable(
+          image,
+          "Image "
+              + image
+              + " is not in the local Docker engine, so it cannot be loaded into the cluster. Build it first"
+              + " (docker build -t "
+              + image
+              + " .) or remove it from 'images' in the stack file.");
+    }
+    try (saved) {
       String exec =
           onceRunning(
               () ->
@@ -165,32 +178,23 @@ public final class K3sNode {
                       .withCmd(command)
                       .exec()
                       .getId());
-      try (InputStream saved = docker.saveImageCmd(image).exec()) {
-        docker
-            .execStartCmd(exec)
-            .withStdIn(saved)
-            .exec(
-                new com.github.dockerjava.api.async.ResultCallback.Adapter<
-                    com.github.dockerjava.api.model.Frame>() {
-                  @Override
-                  public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                    if (output.length() < 4096) {
-                      output.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                    }
+      docker
+          .execStartCmd(exec)
+          .withStdIn(saved)
+          .exec(
+              new com.github.dockerjava.api.async.ResultCallback.Adapter<
+                  com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                  if (output.length() < 4096) {
+                    output.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
                   }
-                })
-            .awaitCompletion();
-      }
+                }
+              })
+          .awaitCompletion();
       exitCode = docker.inspectExecCmd(exec).exec().getExitCodeLong();
-    } catch (NotFoundException e) {
-      throw new SandboxException.ImageUnavailable(
-          image,
-          "Image "
-              + image
-              + " is not in the local Docker engine, so it cannot be loaded into the cluster. Build it first"
-              + " (docker build -t "
-              + image
-              + " .) or remove it from 'images' in the stack file.");
+    } catch (SandboxException e) {
+      throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SandboxException.Interrupted("Interrupted while loading " + image, e);
