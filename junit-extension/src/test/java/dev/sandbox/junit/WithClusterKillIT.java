@@ -2,11 +2,16 @@ package dev.sandbox.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandbox.HostEnvironment;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -76,6 +81,26 @@ class WithClusterKillIT {
       assertThat(volumes(name)).as("volumes 30 s after kill -9").isEmpty();
     } finally {
       child.destroyForcibly();
+      child.waitFor(10, TimeUnit.SECONDS);
+      // the reaper removes what runs in Docker; the killed JVM's state folder (kubeconfig and
+      // credentials of a sandbox that no longer exists) stays behind in the state root, so the
+      // test removes it rather than leave one per run there
+      if (held.get() != null) {
+        deleteTree(
+            HostEnvironment.stateRoot(System.getenv(), Path.of(System.getProperty("user.home")))
+                .resolve(held.get()));
+      }
+    }
+  }
+
+  private static void deleteTree(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return;
+    }
+    try (var paths = Files.walk(folder)) {
+      for (var path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 
