@@ -221,6 +221,51 @@ public final class ClusterSnapshots {
     return name.matches("(.*/)?member/wal/[0-9]+\\.tmp");
   }
 
+  /** An etcd write-ahead-log segment ({@code member/wal/<seq>-<index>.wal}). */
+  static boolean walSegment(String name) {
+    return name.matches("(.*/)?member/wal/[0-9a-f]+-[0-9a-f]+\\.wal");
+  }
+
+  /**
+   * The part of an etcd WAL segment that etcd reads: its frames up to the first empty one. etcd
+   * preallocates every segment to 64 MB of zeros and stops reading at a frame whose length field is
+   * zero; when it opens the last segment for writing it cuts it there and writes on (it allocates
+   * the next segment when this one is full). A few MiB of a just-booted cluster's 64 MB, so a node
+   * booting from the snapshot has that much less copied in. A frame is a little-endian 64-bit
+   * length field (record bytes in the low 56 bits; when negative, pad bytes in bits 56-58) followed
+   * by the record and its padding. Anything that does not parse so is kept whole.
+   */
+  static byte[] walRecords(InputStream in, long size) throws IOException {
+    java.io.ByteArrayOutputStream used = new java.io.ByteArrayOutputStream();
+    long at = 0;
+    while (size - at >= Long.BYTES) {
+      byte[] field = in.readNBytes(Long.BYTES);
+      if (field.length < Long.BYTES) {
+        throw new java.io.EOFException("WAL segment shorter than its entry says");
+      }
+      long length =
+          java.nio.ByteBuffer.wrap(field).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+      if (length == 0) {
+        return used.toByteArray();
+      }
+      long record = length & ~(0xFFL << 56);
+      long padding = length < 0 ? (length >>> 56) & 0x7 : 0;
+      used.write(field);
+      at += Long.BYTES;
+      if (record + padding > size - at) {
+        break; // not a frame that fits: keep the rest as it is
+      }
+      byte[] frame = in.readNBytes((int) (record + padding));
+      if (frame.length < record + padding) {
+        throw new java.io.EOFException("WAL segment shorter than its entry says");
+      }
+      used.write(frame);
+      at += frame.length;
+    }
+    in.transferTo(used);
+    return used.toByteArray();
+  }
+
   /**
    * Copies every entry of {@code in} to {@code out} under the name {@code rename} gives it (hard
    * link targets too), with its mode, owner and time; an entry renamed to null is left out.
@@ -229,6 +274,20 @@ public final class ClusterSnapshots {
       TarArchiveInputStream in,
       TarArchiveOutputStream out,
       java.util.function.UnaryOperator<String> rename)
+      throws IOException {
+    copyEntries(in, out, rename, name -> false);
+  }
+
+  /**
+   * {@link #copyEntries(TarArchiveInputStream, TarArchiveOutputStream,
+   * java.util.function.UnaryOperator)}, keeping of the entries {@code walSegments} accepts only
+   * {@link #walRecords what etcd reads}.
+   */
+  static void copyEntries(
+      TarArchiveInputStream in,
+      TarArchiveOutputStream out,
+      java.util.function.UnaryOperator<String> rename,
+      java.util.function.Predicate<String> walSegments)
       throws IOException {
     TarArchiveEntry entry;
     while ((entry = in.getNextEntry()) != null) {
@@ -249,6 +308,14 @@ public final class ClusterSnapshots {
       copy.setGroupId(entry.getLongGroupId());
       boolean data =
           !entry.isDirectory() && !entry.isSymbolicLink() && !entry.isLink() && entry.getSize() > 0;
+      if (data && walSegments.test(entry.getName())) {
+        byte[] used = walRecords(in, entry.getSize());
+        copy.setSize(used.length);
+        out.putArchiveEntry(copy);
+        out.write(used);
+        out.closeArchiveEntry();
+        continue;
+      }
       if (data) {
         copy.setSize(entry.getSize());
       }
@@ -383,7 +450,8 @@ public final class ClusterSnapshots {
           try (TarArchiveInputStream in =
               new TarArchiveInputStream(
                   new java.io.BufferedInputStream(Files.newInputStream(part), 1 << 16))) {
-            copyEntries(in, tar, name -> preallocated(name) ? null : name);
+            copyEntries(
+                in, tar, name -> preallocated(name) ? null : name, ClusterSnapshots::walSegment);
           }
         }
       }

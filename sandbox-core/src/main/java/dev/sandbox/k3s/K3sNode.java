@@ -150,7 +150,10 @@ public final class K3sNode {
    * layer is written once, by containerd (half the time of saving, copying and importing a file).
    */
   public static void load(DockerClient docker, String containerId, String image, String id) {
-    String[] command = {"ctr", "-n", "k8s.io", "images", "import", "-"};
+    String[] command =
+        importsLocally(docker, containerId)
+            ? new String[] {"ctr", "-n", "k8s.io", "images", "import", "--local", "-"}
+            : new String[] {"ctr", "-n", "k8s.io", "images", "import", "-"};
     StringBuilder output = new StringBuilder();
     Long exitCode;
     InputStream saved;
@@ -214,6 +217,26 @@ public final class K3sNode {
               + output.toString().strip());
     }
     label(docker, containerId, image, id);
+  }
+
+  /** Per node container: whether its {@code ctr images import} takes {@code --local}. */
+  private static final java.util.Map<String, Boolean> LOCAL_IMPORT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Whether the node's {@code ctr} imports in its own process when asked ({@code --local}, ctr 1.7
+   * and later) rather than by streaming the archive to containerd's transfer service, ctr 2.x's
+   * default: a quarter less time (Prometheus's image into a fresh node: 6.2 and 6.4 s against 8.0
+   * and 8.4 s). ctr 1.6 does not know the flag. Asked once per node, from {@code ctr images import
+   * --help}.
+   */
+  static boolean importsLocally(DockerClient docker, String containerId) {
+    return LOCAL_IMPORT.computeIfAbsent(
+        containerId,
+        id -> {
+          Exec help = execResult(docker, id, "ctr", "images", "import", "--help");
+          return (help.stdout() + help.stderr()).contains("--local");
+        });
   }
 
   /** The local engine's ID of {@code image}, or null when it does not have it. */

@@ -113,6 +113,90 @@ class ClusterSnapshotsTest {
     assertThat(ClusterSnapshots.preallocated("server/db/state.db-wal")).isFalse();
   }
 
+  /** An etcd WAL frame: little-endian length field (pad bytes in the top byte), record, padding. */
+  private static byte[] frame(int record, int padding) {
+    java.nio.ByteBuffer frame =
+        java.nio.ByteBuffer.allocate(8 + record + padding).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    long length = record | (padding == 0 ? 0 : (0x80L | padding) << 56);
+    frame.putLong(length);
+    for (int i = 0; i < record; i++) {
+      frame.put((byte) (i % 251 + 1));
+    }
+    return frame.array();
+  }
+
+  @Test
+  void a_wal_segment_keeps_its_frames_and_loses_the_zeros_etcd_reserved_after_them()
+      throws Exception {
+    assertThat(
+            ClusterSnapshots.walSegment(
+                "server/db/etcd/member/wal/0000000000000000-0000000000000000.wal"))
+        .isTrue();
+    assertThat(ClusterSnapshots.walSegment("server/db/etcd/member/wal/0.tmp")).isFalse();
+    assertThat(ClusterSnapshots.walSegment("server/db/etcd/member/snap/db")).isFalse();
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    frames.write(frame(13, 0));
+    frames.write(frame(21, 3)); // a record padded to 8 bytes: negative length field
+    frames.write(frame(1000, 0));
+    byte[] segment = java.util.Arrays.copyOf(frames.toByteArray(), 64 * 1024);
+
+    byte[] used = ClusterSnapshots.walRecords(new ByteArrayInputStream(segment), segment.length);
+
+    assertThat(used).isEqualTo(frames.toByteArray());
+    // a segment full to the last byte has no empty frame: kept whole
+    byte[] full = frames.toByteArray();
+    assertThat(ClusterSnapshots.walRecords(new ByteArrayInputStream(full), full.length))
+        .isEqualTo(full);
+  }
+
+  @Test
+  void a_wal_segment_that_does_not_parse_as_frames_is_kept_whole() throws Exception {
+    byte[] segment = new byte[4096];
+    segment[0] = 0x7f; // a first frame longer than the segment
+    segment[5] = 0x01;
+
+    assertThat(ClusterSnapshots.walRecords(new ByteArrayInputStream(segment), segment.length))
+        .isEqualTo(segment);
+  }
+
+  @Test
+  void packing_trims_wal_segments_and_nothing_else() throws Exception {
+    byte[] frames = frame(40, 0);
+    byte[] segment = java.util.Arrays.copyOf(frames, 8192);
+    byte[] zeros = new byte[8192];
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(raw)) {
+      for (var file :
+          Map.of(
+                  "server/db/etcd/member/wal/0000000000000000-0000000000000000.wal", segment,
+                  "server/db/etcd/member/snap/db", zeros)
+              .entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+        entry.setSize(file.getValue().length);
+        tar.putArchiveEntry(entry);
+        tar.write(file.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+    ByteArrayOutputStream packed = new ByteArrayOutputStream();
+    try (TarArchiveInputStream in =
+            new TarArchiveInputStream(new ByteArrayInputStream(raw.toByteArray()));
+        TarArchiveOutputStream out = new TarArchiveOutputStream(packed)) {
+      ClusterSnapshots.copyEntries(in, out, name -> name, ClusterSnapshots::walSegment);
+    }
+    Map<String, byte[]> contents = new LinkedHashMap<>();
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(packed.toByteArray()))) {
+      TarArchiveEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        contents.put(entry.getName(), in.readAllBytes());
+      }
+    }
+    assertThat(contents.get("server/db/etcd/member/wal/0000000000000000-0000000000000000.wal"))
+        .isEqualTo(frames);
+    assertThat(contents.get("server/db/etcd/member/snap/db")).isEqualTo(zeros);
+  }
+
   @Test
   void a_file_that_is_no_snapshot_is_reported_to_the_engine() throws Exception {
     Path snapshot = Files.writeString(dir.resolve("k3s-0123456789abcdef.tar.gz"), "no snapshot");
