@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -88,11 +89,18 @@ class ClusterSnapshotIT {
         .isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(snapshots)))
         .isEqualTo("rwx------");
-    // etcd's datastore is in it, the space etcd reserves ahead for its next WAL segment is not
-    List<String> entries = entries(file);
-    assertThat(entries).anyMatch(e -> e.matches("server/db/etcd/member/wal/[0-9a-f-]+\\.wal"));
-    assertThat(entries).anyMatch(e -> e.endsWith("member/snap/db"));
-    assertThat(entries).noneMatch(e -> e.endsWith(".tmp"));
+    // etcd's datastore is in it, the space etcd reserves ahead for its next WAL segment is not,
+    // and of the WAL segment only its frames (etcd preallocates each to 64 MB of zeros)
+    Map<String, Long> entries = entries(file);
+    assertThat(entries.keySet()).anyMatch(e -> e.endsWith("member/snap/db"));
+    assertThat(entries.keySet()).noneMatch(e -> e.endsWith(".tmp"));
+    assertThat(entries)
+        .hasEntrySatisfying(
+            entries.keySet().stream()
+                .filter(e -> e.matches("server/db/etcd/member/wal/[0-9a-f-]+\\.wal"))
+                .findFirst()
+                .orElseThrow(),
+            size -> assertThat(size).isPositive().isLessThan(32L << 20));
 
     // the second boots from it, takes none, and works the same
     events.clear();
@@ -135,17 +143,17 @@ class ClusterSnapshotIT {
     return events.stream().anyMatch(e -> e.message() != null && e.message().contains(text));
   }
 
-  /** The names of the entries of a snapshot file. */
-  private static List<String> entries(Path snapshot) throws java.io.IOException {
-    List<String> names = new java.util.ArrayList<>();
+  /** The entries of a snapshot file and their sizes. */
+  private static Map<String, Long> entries(Path snapshot) throws java.io.IOException {
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
     try (var tar =
         new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
             new java.util.zip.GZIPInputStream(Files.newInputStream(snapshot)))) {
       for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
-        names.add(entry.getName());
+        sizes.put(entry.getName(), entry.getSize());
       }
     }
-    return names;
+    return sizes;
   }
 
   /** This node's address everywhere it matters, and DNS and Service routing working in pods. */
