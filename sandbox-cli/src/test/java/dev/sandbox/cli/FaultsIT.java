@@ -359,6 +359,10 @@ class FaultsIT {
    */
   private void assertLoopbackOnly(String name) throws IOException {
     List<Container> checked = new ArrayList<>(containers(name));
+    // `sandbox up` starts no reaper of its own (its containers are persistent), so this JVM
+    // has Testcontainers start one, with sandbox-core on the class path as any user's would (with
+    // reuse enabled the reaper starts on demand: when a container asks for its session labels)
+    org.testcontainers.utility.ResourceReaper.instance().getLabels();
     List<Container> reapers =
         docker.listContainersCmd().exec().stream()
             .filter(c -> c.getImage() != null && c.getImage().contains("ryuk"))
