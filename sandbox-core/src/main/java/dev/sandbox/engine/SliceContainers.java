@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
+import dev.sandbox.docker.Binds;
 import dev.sandbox.docker.DockerEngine;
 import dev.sandbox.docker.Labels;
 import java.util.ArrayList;
@@ -70,13 +71,7 @@ record SliceContainers(
               cmd.withExposedPorts(new ArrayList<>(exposed));
               cmd.getHostConfig().withPublishAllPorts(false).withPortBindings(bindings);
               if (volume != null) {
-                List<Bind> binds =
-                    new ArrayList<>(
-                        cmd.getHostConfig().getBinds() == null
-                            ? List.of()
-                            : List.of(cmd.getHostConfig().getBinds()));
-                binds.add(new Bind(volume, new Volume(dataPath)));
-                cmd.getHostConfig().withBinds(binds);
+                Binds.add(cmd, List.of(new Bind(volume, new Volume(dataPath))));
               }
             });
   }

@@ -239,10 +239,7 @@ public final class ClusterSnapshots {
     java.io.ByteArrayOutputStream used = new java.io.ByteArrayOutputStream();
     long at = 0;
     while (size - at >= Long.BYTES) {
-      byte[] field = in.readNBytes(Long.BYTES);
-      if (field.length < Long.BYTES) {
-        throw new java.io.EOFException("WAL segment shorter than its entry says");
-      }
+      byte[] field = readExactly(in, Long.BYTES);
       long length =
           java.nio.ByteBuffer.wrap(field).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
       if (length == 0) {
@@ -255,15 +252,19 @@ public final class ClusterSnapshots {
       if (record + padding > size - at) {
         break; // not a frame that fits: keep the rest as it is
       }
-      byte[] frame = in.readNBytes((int) (record + padding));
-      if (frame.length < record + padding) {
-        throw new java.io.EOFException("WAL segment shorter than its entry says");
-      }
-      used.write(frame);
-      at += frame.length;
+      used.write(readExactly(in, (int) (record + padding)));
+      at += record + padding;
     }
     in.transferTo(used);
     return used.toByteArray();
+  }
+
+  private static byte[] readExactly(InputStream in, int length) throws IOException {
+    byte[] bytes = in.readNBytes(length);
+    if (bytes.length < length) {
+      throw new java.io.EOFException("WAL segment shorter than its entry says");
+    }
+    return bytes;
   }
 
   /**
@@ -308,19 +309,15 @@ public final class ClusterSnapshots {
       copy.setGroupId(entry.getLongGroupId());
       boolean data =
           !entry.isDirectory() && !entry.isSymbolicLink() && !entry.isLink() && entry.getSize() > 0;
-      if (data && walSegments.test(entry.getName())) {
-        byte[] used = walRecords(in, entry.getSize());
-        copy.setSize(used.length);
-        out.putArchiveEntry(copy);
-        out.write(used);
-        out.closeArchiveEntry();
-        continue;
-      }
+      byte[] trimmed =
+          data && walSegments.test(entry.getName()) ? walRecords(in, entry.getSize()) : null;
       if (data) {
-        copy.setSize(entry.getSize());
+        copy.setSize(trimmed != null ? trimmed.length : entry.getSize());
       }
       out.putArchiveEntry(copy);
-      if (data) {
+      if (trimmed != null) {
+        out.write(trimmed);
+      } else if (data) {
         in.transferTo(out);
       }
       out.closeArchiveEntry();

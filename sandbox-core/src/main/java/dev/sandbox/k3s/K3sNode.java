@@ -83,15 +83,7 @@ public final class K3sNode {
       java.util.List<com.github.dockerjava.api.model.Bind> hostBinds =
           java.util.List.copyOf(getBinds());
       setBinds(new java.util.ArrayList<>());
-      withCreateContainerCmdModifier(
-          cmd -> {
-            java.util.List<com.github.dockerjava.api.model.Bind> binds =
-                new java.util.ArrayList<>(hostBinds);
-            if (cmd.getHostConfig().getBinds() != null) {
-              binds.addAll(java.util.List.of(cmd.getHostConfig().getBinds()));
-            }
-            cmd.getHostConfig().withBinds(binds);
-          });
+      withCreateContainerCmdModifier(cmd -> dev.sandbox.docker.Binds.add(cmd, hostBinds));
     }
 
     private volatile boolean started;
@@ -164,8 +156,9 @@ public final class K3sNode {
 
   /**
    * Streams {@code image} ({@code docker save}) straight into {@code ctr images import -} in the
-   * node and labels it with its local ID {@code id}: no temporary file on either side, so each
-   * layer is written once, by containerd (half the time of saving, copying and importing a file).
+   * node ({@code --local} where its ctr {@link #importsLocally takes it}) and labels it with its
+   * local ID {@code id}: no temporary file on either side, so each layer is written once, by
+   * containerd (half the time of saving, copying and importing a file).
    */
   public static void load(DockerClient docker, String containerId, String image, String id) {
     String[] command =
