@@ -117,6 +117,22 @@ final class DoctorCommand extends SandboxSubcommand {
             null);
       }
     }
+    if (docker) {
+      for (dev.sandbox.ImageSeed seed : env.engine().imageSeeds()) {
+        check(
+            out,
+            true,
+            "image seed",
+            seed.volume()
+                + " ("
+                + (seed.bytes().isPresent()
+                    ? seed.bytes().getAsLong() / (1 << 20) + " MiB, layers shared with the stores"
+                    : "size unknown")
+                + "): the image store of a new sandbox name starts from it; `sandbox gc"
+                + " --snapshots` removes it",
+            null);
+      }
+    }
     for (dev.sandbox.ClusterSnapshot snapshot :
         env.engine().clusterSnapshots(dev.sandbox.SandboxConfig.snapshotFolder(env.home()))) {
       check(

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
             + " deleted temp folder, a killed test run or CI job. Sandboxes of a state folder that"
             + " exists are never touched. Data volumes are kept unless --volumes. With --context"
             + " (or a stack targeting a cluster): the sandboxes on that cluster whose lease"
-            + " expired. With --snapshots: the snapshots of ready clusters new nodes boot from.",
+            + " expired. With --snapshots: the snapshots of ready clusters new nodes boot from,"
+            + " and the image seeds new image stores start from.",
     footerHeading = "%nExamples:%n",
     footer = {
       "  sandbox gc --dry-run",
@@ -36,8 +37,9 @@ final class GcCommand extends SandboxSubcommand {
   @Option(
       names = "--snapshots",
       description =
-          "Remove the snapshots of ready clusters (~/.sandbox/snapshots) instead: the next node"
-              + " boots afresh and takes a new one.")
+          "Remove the snapshots of ready clusters (~/.sandbox/snapshots) and the machine's image"
+              + " seeds instead: the next node boots afresh, imports its images and takes new"
+              + " ones.")
   boolean snapshots;
 
   @Override
@@ -48,10 +50,21 @@ final class GcCommand extends SandboxSubcommand {
       java.nio.file.Path folder = dev.sandbox.SandboxConfig.snapshotFolder(environment().home());
       List<dev.sandbox.ClusterSnapshot> found =
           dryRun ? engine.clusterSnapshots(folder) : engine.removeClusterSnapshots(folder);
+      List<dev.sandbox.ImageSeed> seeds = dryRun ? engine.imageSeeds() : engine.removeImageSeeds();
       if (!global.quiet()) {
-        if (found.isEmpty()) {
-          out.println("No cluster snapshots to remove.");
+        if (found.isEmpty() && seeds.isEmpty()) {
+          out.println("No cluster snapshots or image seeds to remove.");
         }
+        seeds.forEach(
+            s ->
+                out.println(
+                    (dryRun ? "would remove " : "removed ")
+                        + "the image seed "
+                        + s.volume()
+                        + s.bytes().stream()
+                            .mapToObj(b -> " (" + b / (1 << 20) + " MiB)")
+                            .findFirst()
+                            .orElse("")));
         found.forEach(
             s ->
                 out.println(

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -171,6 +172,26 @@ public final class DockerEngine {
 
   /** The component label of a node's image store volume, which only a purge removes. */
   public static final String IMAGE_STORE_COMPONENT = "images";
+
+  /** The k3s image that wrote image store {@code volume}, when it exists and says so. */
+  public static Optional<String> imageStoreNodeImage(DockerClient client, String volume) {
+    try {
+      Map<String, String> labels = client.inspectVolumeCmd(volume).exec().getLabels();
+      return Optional.ofNullable(labels == null ? null : labels.get(Labels.NODE_IMAGE));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Removes image store {@code volume}; returns what was removed. */
+  public static List<String> removeImageStore(DockerClient client, String volume) {
+    try {
+      client.removeVolumeCmd(volume).exec();
+      return new ArrayList<>(List.of("volume " + volume));
+    } catch (NotFoundException e) {
+      return new ArrayList<>();
+    }
+  }
 
   /**
    * Removes every container, network and (unless {@code keepData}) data volume of the sandbox; its

@@ -61,7 +61,7 @@ public final class ImageStores {
   }
 
   /** Volume name to bytes used, as the engine computes it; empty when it cannot say. */
-  private static Map<String, Long> sizes() {
+  static Map<String, Long> sizes() {
     Map<String, Long> sizes = new HashMap<>();
     TransportConfig transport = DockerClientFactory.instance().getTransportConfig();
     try (DockerHttpClient http =

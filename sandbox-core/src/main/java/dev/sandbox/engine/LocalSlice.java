@@ -179,6 +179,24 @@ public final class LocalSlice {
   }
 
   /**
+   * Fills the new image store from the machine's image seed: true when it did, so the node finds
+   * the images an earlier node held instead of unpacking them again.
+   */
+  private boolean seeded(String nodeImageId, String imageStore, ProgressListener listener) {
+    try {
+      Optional<Duration> took = dev.sandbox.docker.ImageSeeds.fill(docker, nodeImageId, imageStore);
+      took.ifPresent(
+          t ->
+              listener.onEvent(
+                  ProgressListener.Event.done(
+                      "images", "the node's image store starts from the machine's image seed", t)));
+      return took.isPresent();
+    } catch (RuntimeException e) {
+      return false; // an empty store, as without a seed
+    }
+  }
+
+  /**
    * The node's image store of sandbox {@code name}: k3s's containerd folder in a volume of its own,
    * which {@code down} keeps (and {@code down --purge} removes), so the next node of that name
    * finds every image it held — the add-ons', the monitoring pack's and the team's — and imports
@@ -256,11 +274,21 @@ public final class LocalSlice {
     // a sandbox that outlives its process keeps its images across `down`/`up`; a throwaway one
     // (tests) leaves nothing behind
     String imageStore = persistent ? imageStoreName(name) : null;
-    boolean storeKept = false;
+    // whether the node's store holds images already: kept from an earlier node of this name, or
+    // being filled from the machine's image seed (a name never started here) while the rest starts
+    java.util.concurrent.CompletableFuture<Boolean> storeHolds =
+        java.util.concurrent.CompletableFuture.completedFuture(false);
     if (imageStore != null) {
-      storeKept = layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId);
+      boolean storeKept =
+          layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId);
       storeCreated = !storeKept;
+      storeHolds =
+          storeKept
+              ? java.util.concurrent.CompletableFuture.completedFuture(true)
+              : java.util.concurrent.CompletableFuture.supplyAsync(
+                  () -> seeded(nodeImageId, imageStore, listener), pool);
     }
+    k3s.createdAfter(storeHolds);
     layout.configure(
         k3s,
         "k3s",
@@ -293,7 +321,11 @@ public final class LocalSlice {
     Instant starting = Instant.now();
     ImagePreload preload =
         ImagePreload.start(
-            docker, k3s::getContainerId, preloadable, storeKept, stack.readiness().timeout());
+            docker,
+            k3s::getContainerId,
+            preloadable,
+            storeHolds::join,
+            stack.readiness().timeout());
     try {
       ContainerStarts.all(all, listener, pool);
     } catch (RuntimeException e) {

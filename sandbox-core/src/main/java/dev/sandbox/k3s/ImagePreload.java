@@ -30,7 +30,7 @@ public final class ImagePreload {
       DockerClient docker,
       Supplier<String> containerId,
       List<String> images,
-      boolean storeKept,
+      java.util.function.BooleanSupplier storeKept,
       Duration timeout) {
     result =
         images.isEmpty()
@@ -48,14 +48,15 @@ public final class ImagePreload {
    * Starts loading {@code images} into the node whose container id {@code containerId} returns once
    * the container exists (null before).
    *
-   * @param storeKept the node's containerd store was kept from an earlier node (see {@code
-   *     LocalSlice}): the images it already holds, by local image ID, are not imported again
+   * @param storeKept whether the node's containerd store was kept from an earlier node or filled
+   *     from the machine's image seed (see {@code LocalSlice}), asked once the node exists: the
+   *     images it already holds, by local image ID, are not imported again
    */
   public static ImagePreload start(
       DockerClient docker,
       Supplier<String> containerId,
       List<String> images,
-      boolean storeKept,
+      java.util.function.BooleanSupplier storeKept,
       Duration timeout) {
     return new ImagePreload(docker, containerId, List.copyOf(images), storeKept, timeout);
   }
@@ -83,7 +84,7 @@ public final class ImagePreload {
       DockerClient docker,
       Supplier<String> containerId,
       List<String> images,
-      boolean storeKept,
+      java.util.function.BooleanSupplier storeKept,
       Duration timeout) {
     Instant begin = Instant.now();
     Instant deadline = begin.plus(timeout);
@@ -103,10 +104,11 @@ public final class ImagePreload {
           seen.is("containerd in " + id + " did not answer");
           return containerdAnswers(docker, id) ? Boolean.TRUE : null;
         });
+    boolean kept = storeKept.getAsBoolean();
     for (String image : images) {
       checkCancelled();
       boolean alreadyLoaded = false;
-      if (storeKept) {
+      if (kept) {
         // a kept store: skip what the node holds
         alreadyLoaded = K3sNode.importImage(docker, id, image).alreadyLoaded();
       } else {

@@ -106,6 +106,16 @@ public final class K3sNode {
     }
 
     /**
+     * Creates the container only once {@code ready} completed (its image store is filled): the wait
+     * sits in the create command, so everything before it — the image check, the other containers'
+     * starts — goes on meanwhile.
+     */
+    public Container createdAfter(java.util.concurrent.CompletableFuture<?> ready) {
+      withCreateContainerCmdModifier(cmd -> ready.join());
+      return this;
+    }
+
+    /**
      * Boots from {@code snapshot} (a {@link ClusterSnapshots} file) instead of a fresh datastore:
      * Testcontainers copies it in after creating the container and before starting it (a copy,
      * unlike an overridden creation hook, keeps the container reusable).
