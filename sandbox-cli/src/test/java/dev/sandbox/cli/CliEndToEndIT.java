@@ -216,6 +216,22 @@ class CliEndToEndIT {
     assertThat(volumes()).isNullOrEmpty();
     Run status = run("status");
     assertThat(status.code()).isEqualTo(4);
+
+    // the purged store's images stay in the machine's image seed: the store of a name never
+    // started here begins as a copy of it, so its node imports nothing the seed holds
+    assertThat(run("doctor").out()).containsPattern("image seed +sandbox-image-seed-[0-9a-f]{12} ");
+    try {
+      Run seeded = run("up", "--name", "it-cli-seeded");
+      assertThat(seeded.code()).as(seeded.out() + seeded.err()).isZero();
+      assertThat(seeded.out())
+          .as(seeded.out())
+          .contains("the node's image store starts from the machine's image seed")
+          .contains("already loaded (kept in the node's image store)")
+          .contains("Sandbox 'it-cli-seeded' is ready.");
+    } finally {
+      Run purge = run("down", "--purge", "--name", "it-cli-seeded");
+      assertThat(purge.code()).as(purge.out() + purge.err()).isZero();
+    }
   }
 
   /** The volumes labelled as sandbox it-cli's (null when there are none, as Docker reports it). */

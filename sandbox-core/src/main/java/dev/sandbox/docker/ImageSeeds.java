@@ -64,13 +64,26 @@ public final class ImageSeeds {
       }
       """;
 
-  /** A seed refreshed from a store: built aside, then swapped in by renames. */
+  /**
+   * A seed refreshed from a store: built aside, then swapped in by renames. A store whose every
+   * content blob the seed holds already (the node added no image) leaves the seed as it is, so a
+   * {@code down} writes nothing then.
+   */
   private static final String REFRESH =
       LINK
           + """
           set -eu
           from="$VOLUMES/$FROM/_data"; seed="$VOLUMES/$TO/_data"
           [ -d "$from" ] && [ -d "$seed" ] || exit 4
+          blobs=io.containerd.content.v1.content/blobs/sha256
+          if [ -d "$seed/current/$blobs" ]; then
+            new=no
+            for b in "$from/$blobs"/*; do
+              [ -e "$b" ] || continue
+              [ -e "$seed/current/$blobs/${b##*/}" ] || { new=yes; break; }
+            done
+            [ "$new" = yes ] || exit 0
+          fi
           next="$seed/.next-$TOKEN"; old="$seed/.old-$TOKEN"
           trap 'rm -rf "$next" "$old"' EXIT
           mkdir "$next"

@@ -86,8 +86,14 @@ class ImageSeedsIT {
     String fresh = volume("fresh");
     sh(store, "/s", files());
     assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
-    // a second refresh replaces the copy (a later down)
+    String before = sh(seed, "/seed", "stat -c %i /seed/current");
+    // a later down of a node that added nothing leaves the copy as it is; one that added an
+    // image replaces it
     assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
+    assertThat(sh(seed, "/seed", "stat -c %i /seed/current")).isEqualTo(before);
+    sh(store, "/s", "echo more > /s/io.containerd.content.v1.content/blobs/sha256/ef56");
+    assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
+    assertThat(sh(seed, "/seed", "stat -c %i /seed/current")).isNotEqualTo(before);
 
     assertThat(ImageSeeds.fill(docker, image, seed, fresh)).isPresent();
 
