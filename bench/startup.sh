@@ -2,10 +2,11 @@
 # Start-up benchmark of the sandbox (issue "The engine"): rerunnable, prints a table.
 #   (a) bare k3s container start -> node Ready          (the floor everything else overlaps with)
 #   (a') the same container -> CoreDNS available          (what `up` must wait for at least)
-#   (b0) the first `sandbox up` on a machine: no cluster snapshot, no image store (removes the
-#        machine's cluster snapshots: `sandbox gc --snapshots`)
+#   (b0) the first `sandbox up` on a machine: no cluster snapshot, no image seed, no image store
+#        (removes the machine's cluster snapshots and image seeds: `sandbox gc --snapshots`)
 #   (b) cold `sandbox up` of the embedded default stack, images present, no image store (a new
-#       name), the node booting from the snapshot of a ready cluster that (b0) kept
+#       name), the node booting from the snapshot of a ready cluster that (b0) kept, its new store
+#       starting from the machine's image seed (which the purge of (b0)'s sandbox refreshed)
 #   (c) warm `sandbox up` on the running sandbox (reuse)
 #   (d) resident memory of the whole slice (sum of the containers' memory usage)
 #   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image)
@@ -96,7 +97,7 @@ for i in $(seq 1 "$runs"); do
   a2+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
   docker rm -f -v "$cid" >/dev/null
 
-  # (b0) the first up on a machine: no cluster snapshot, no image store (the node boots afresh
+  # (b0) the first up on a machine: no cluster snapshot, no image seed, no image store (the node boots afresh
   # and keeps a snapshot of the ready cluster)
   ./sandbox down --name "$name" --purge -q >/dev/null 2>&1 || true
   ./sandbox gc --snapshots -q >/dev/null
