@@ -353,7 +353,7 @@ public final class SandboxEngine {
         return new ClusterFlow(this, store).down(state.get(), listener);
       }
       refuseForeign(name);
-      List<String> removed = removeLocked(name, keepData, true, listener);
+      List<String> removed = removeLocked(name, keepData, listener);
       // the node is gone, its store idle: it becomes the machine's image seed for new names
       seedFrom(name, listener);
       if (purge) {
@@ -373,30 +373,34 @@ public final class SandboxEngine {
   private void seedFrom(String name, ProgressListener listener) {
     DockerClient docker = DockerEngine.client();
     String store = dev.sandbox.engine.LocalSlice.imageStoreName(name);
-    Optional<String> nodeImage = DockerEngine.imageStoreNodeImage(docker, store);
-    if (nodeImage.isEmpty()) {
-      return;
+    Optional<java.time.Duration> took;
+    try {
+      took =
+          DockerEngine.imageStoreNodeImage(docker, store)
+              .flatMap(
+                  nodeImage -> dev.sandbox.docker.ImageSeeds.refresh(docker, nodeImage, store));
+    } catch (RuntimeException e) {
+      // another down creating the same seed, an engine that cannot run the helper: no seed, and
+      // the down goes on
+      took = Optional.empty();
     }
-    dev.sandbox.docker.ImageSeeds.refresh(docker, nodeImage.get(), store)
-        .ifPresent(
-            took ->
-                listener.onEvent(
-                    ProgressListener.Event.done(
-                        name,
-                        "kept its node's images as the machine's image seed for new sandboxes",
-                        took)));
+    took.ifPresent(
+        t ->
+            listener.onEvent(
+                ProgressListener.Event.done(
+                    name,
+                    "kept its node's images as the machine's image seed for new sandboxes",
+                    t)));
   }
 
+  /**
+   * Removes the sandbox's containers, network, state and (unless {@code keepData}) data; its image
+   * store stays.
+   */
   List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
-    return removeLocked(name, keepData, true, listener);
-  }
-
-  private List<String> removeLocked(
-      String name, boolean keepData, boolean keepImages, ProgressListener listener) {
     Instant start = Instant.now();
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
-    List<String> removed =
-        DockerEngine.removeAll(DockerEngine.client(), name, keepData, keepImages);
+    List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
     store.remove(name, keepData);
     listener.onEvent(
         ProgressListener.Event.done(
