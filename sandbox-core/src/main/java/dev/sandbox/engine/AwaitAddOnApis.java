@@ -17,14 +17,13 @@ import java.util.TreeMap;
  * installs the CRDs and starts Traefik after it reports ready, as k3s's Helm controller does, so
  * right after a cold start they may be seconds away; without this wait the apply's pre-check would
  * call an HTTPRoute an unknown kind, and the first request an Ingress gets could find no
- * controller. Bounded by {@link #LIMIT}: after it the pre-check (or {@code status}) says what is
+ * controller. Bounded by the stack's readiness timeout (on a slow machine the node imports
+ * Traefik's image for over a minute): after it the pre-check (or {@code status}) says what is
  * missing.
  */
 final class AwaitAddOnApis extends Step {
 
   static final Set<String> GROUPS = Set.of("traefik.io", "gateway.networking.k8s.io");
-
-  static final Duration LIMIT = Duration.ofSeconds(90);
 
   AwaitAddOnApis() {
     super("ingress");
@@ -47,14 +46,15 @@ final class AwaitAddOnApis extends Step {
 
   @Override
   String run(DeployContext context, ProgressListener listener) {
-    Instant deadline = Instant.now().plus(LIMIT);
+    Duration limit = context.stack.readiness().timeout();
+    Instant deadline = Instant.now().plus(limit);
     try {
       apis(context, wanted(context), deadline);
       traefik(context, deadline);
       return "Traefik ready" + (wanted(context).isEmpty() ? "" : ", its APIs served");
     } catch (NotYet e) {
       // the pre-check then names each object whose kind is still not served
-      return "not ready within " + LIMIT.toSeconds() + " s: " + e.getMessage();
+      return "not ready within " + limit.toSeconds() + " s: " + e.getMessage();
     }
   }
 
