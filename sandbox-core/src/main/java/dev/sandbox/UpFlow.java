@@ -298,6 +298,9 @@ final class UpFlow {
     }
   }
 
+  /** How long `up` waits at most for the cluster's CRDs to be established before a snapshot. */
+  private static final Duration CRDS_SETTLE = Duration.ofSeconds(10);
+
   /** How long `up` waits at most for a snapshot still being compressed. */
   private static final Duration SNAPSHOT_AT_MOST = Duration.ofSeconds(60);
 
@@ -366,9 +369,19 @@ final class UpFlow {
                 "cluster", "ready", Duration.between(begin, Instant.now())));
         if (started.snapshotKey().isPresent()
             && !snapshots.orElseThrow().unusable(started.snapshotKey().get())) {
-          // before anything of the sandbox's own is in it
-          snapshotTaken.add(
-              snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
+          // before anything of the sandbox's own is in it, and not while k3s installs its
+          // add-ons' CRDs: one caught half-installed would never be served by a node booted from
+          // the snapshot
+          if (Readiness.crdsEstablished(sandbox.client(), CRDS_SETTLE)) {
+            snapshotTaken.add(
+                snapshot(docker, slice.nodeId(), started.snapshotKey().get(), listener));
+          } else {
+            listener.onEvent(
+                ProgressListener.Event.info(
+                    "cluster",
+                    "no snapshot of this cluster kept: k3s was still installing custom resource"
+                        + " definitions; the next node boots afresh and keeps one"));
+          }
         }
         clusterReady = () -> {};
       }

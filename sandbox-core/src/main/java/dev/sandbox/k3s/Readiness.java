@@ -95,6 +95,47 @@ public final class Readiness {
                 null));
   }
 
+  /**
+   * Waits until every CustomResourceDefinition is established, at most {@code timeout}: a cluster
+   * snapshot taken while k3s installs its add-ons' CRDs (Traefik's, the Gateway API's) would keep
+   * one half-installed ({@code Established=False, reason Installing}), and no API server booted
+   * from it ever finishes it.
+   *
+   * @return true when they are (or there are none), false when one still was not at the end
+   */
+  public static boolean crdsEstablished(KubernetesClient client, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      try {
+        boolean all =
+            client.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+                .allMatch(
+                    crd ->
+                        crd.getStatus() != null
+                            && crd.getStatus().getConditions() != null
+                            && crd.getStatus().getConditions().stream()
+                                .anyMatch(
+                                    c ->
+                                        "Established".equals(c.getType())
+                                            && "True".equals(c.getStatus())));
+        if (all) {
+          return true;
+        }
+      } catch (KubernetesClientException e) {
+        // asked again until the deadline
+      }
+      if (Instant.now().isAfter(deadline)) {
+        return false;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
   private static String clusterNotReady(Duration timeout, String last) {
     return "The k3s cluster was not ready within "
         + timeout.toSeconds()
