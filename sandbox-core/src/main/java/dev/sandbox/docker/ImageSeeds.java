@@ -256,6 +256,7 @@ public final class ImageSeeds {
     if (root.isEmpty()) {
       return -1;
     }
+    removeLeftHelpers(docker);
     String id = null;
     try {
       id =
@@ -269,7 +270,7 @@ public final class ImageSeeds {
                   "TO=" + to,
                   "TOKEN=" + UUID.randomUUID().toString().substring(0, 8))
               .withUser("0")
-              .withLabels(Map.of(Labels.COMPONENT, COMPONENT + "-helper"))
+              .withLabels(Map.of(Labels.COMPONENT, HELPER))
               .withHostConfig(
                   HostConfig.newHostConfig()
                       .withNetworkMode("none")
@@ -293,6 +294,36 @@ public final class ImageSeeds {
           // already gone
         }
       }
+    }
+  }
+
+  /** The component label of the helper containers. */
+  static final String HELPER = COMPONENT + "-helper";
+
+  /**
+   * Removes helpers a killed process left (exited, or created more than a minute ago and never
+   * started); a running one belongs to another {@code up} or {@code down} and is left alone.
+   */
+  static void removeLeftHelpers(DockerClient docker) {
+    try {
+      long minuteAgo = Instant.now().getEpochSecond() - 60;
+      for (var helper :
+          docker
+              .listContainersCmd()
+              .withShowAll(true)
+              .withLabelFilter(Map.of(Labels.COMPONENT, HELPER))
+              .exec()) {
+        boolean left =
+            "exited".equals(helper.getState())
+                || ("created".equals(helper.getState())
+                    && helper.getCreated() != null
+                    && helper.getCreated() < minuteAgo);
+        if (left) {
+          docker.removeContainerCmd(helper.getId()).withForce(true).exec();
+        }
+      }
+    } catch (RuntimeException e) {
+      // the next run sweeps again
     }
   }
 

@@ -119,11 +119,33 @@ class ImageSeedsIT {
   }
 
   @Test
-  void a_seed_that_holds_nothing_yet_fills_nothing() {
+  void a_seed_that_holds_nothing_yet_fills_nothing_and_helpers_a_killed_run_left_are_removed() {
     String seed = volume("seed");
     String fresh = volume("fresh");
+    // a helper a killed process left behind: exited, never removed
+    String left =
+        docker
+            .createContainerCmd(image)
+            .withEntrypoint("/bin/sh")
+            .withCmd("-c", "true")
+            .withLabels(java.util.Map.of(Labels.COMPONENT, ImageSeeds.HELPER))
+            .exec()
+            .getId();
+    docker.startContainerCmd(left).exec();
+    docker
+        .waitContainerCmd(left)
+        .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
+        .awaitStatusCode(1, TimeUnit.MINUTES);
 
     assertThat(ImageSeeds.fill(docker, image, seed, fresh)).isEmpty();
+    assertThat(
+            docker
+                .listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(java.util.Map.of(Labels.COMPONENT, ImageSeeds.HELPER))
+                .exec())
+        .extracting(c -> c.getId())
+        .doesNotContain(left);
     assertThat(sh(fresh, "/n", "ls -A /n | wc -l").strip()).isEqualTo("0");
   }
 
