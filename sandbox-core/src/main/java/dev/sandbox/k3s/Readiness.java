@@ -104,35 +104,38 @@ public final class Readiness {
    * @return true when they are (or there are none), false when one still was not at the end
    */
   public static boolean crdsEstablished(KubernetesClient client, Duration timeout) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      try {
-        boolean all =
-            client.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
-                .allMatch(
-                    crd ->
-                        crd.getStatus() != null
-                            && crd.getStatus().getConditions() != null
-                            && crd.getStatus().getConditions().stream()
-                                .anyMatch(
-                                    c ->
-                                        "Established".equals(c.getType())
-                                            && "True".equals(c.getStatus())));
-        if (all) {
-          return true;
-        }
-      } catch (KubernetesClientException e) {
-        // asked again until the deadline
-      }
-      if (Instant.now().isAfter(deadline)) {
-        return false;
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+    try {
+      return dev.sandbox.poll.Poll.until(
+          "the cluster's CRDs",
+          timeout,
+          Duration.ofMillis(200),
+          seen -> allEstablished(client) ? Boolean.TRUE : null,
+          last -> new NotEstablished());
+    } catch (NotEstablished e) {
+      return false;
+    }
+  }
+
+  private static final class NotEstablished extends RuntimeException {
+    NotEstablished() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static boolean allEstablished(KubernetesClient client) {
+    try {
+      return client.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+          .allMatch(
+              crd ->
+                  crd.getStatus() != null
+                      && crd.getStatus().getConditions() != null
+                      && crd.getStatus().getConditions().stream()
+                          .anyMatch(
+                              c ->
+                                  "Established".equals(c.getType())
+                                      && "True".equals(c.getStatus())));
+    } catch (KubernetesClientException e) {
+      return false; // asked again until the deadline
     }
   }
 
