@@ -356,10 +356,10 @@ public final class SandboxEngine {
       List<String> removed = removeLocked(name, keepData, listener);
       // the node is gone, its store idle: it becomes the machine's image seed for new names
       seedFrom(name, listener);
-      if (purge) {
-        removed.addAll(
-            DockerEngine.removeImageStore(
-                DockerEngine.client(), dev.sandbox.engine.LocalSlice.imageStoreName(name)));
+      String imageStore = dev.sandbox.engine.LocalSlice.imageStoreName(name);
+      // a throwaway sandbox's store goes with it: nothing of a test run stays but the seed
+      if (purge || DockerEngine.throwawayImageStore(DockerEngine.client(), imageStore)) {
+        removed.addAll(DockerEngine.removeImageStore(DockerEngine.client(), imageStore));
       }
       return removed;
     }

@@ -77,11 +77,21 @@ class ClusterSnapshotIT {
             dir.resolve("state"));
 
     // the first node boots afresh and keeps a snapshot, owner-only: it holds the cluster CA's keys
+    String nodeImage;
     try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
       assertThat(said("booting from a snapshot")).isFalse();
       assertThat(said("kept a snapshot of the ready cluster")).isTrue();
       assertWorks(sandbox);
+      nodeImage =
+          docker().inspectContainerCmd(sandbox.state().containers().get("k3s")).exec().getImageId();
     }
+    // a throwaway node has an image store of its own for its life: its down leaves it as the
+    // machine's image seed and removes it
+    String store = dev.sandbox.engine.LocalSlice.imageStoreName("it-snapshot");
+    assertThat(volumeExists(store)).as("the throwaway's image store is gone").isFalse();
+    assertThat(volumeExists(dev.sandbox.docker.ImageSeeds.volumeName(nodeImage)))
+        .as("the machine's image seed of the node image")
+        .isTrue();
     List<ClusterSnapshot> taken = engine.clusterSnapshots();
     assertThat(taken).hasSize(1);
     Path file = taken.get(0).file();
@@ -107,8 +117,12 @@ class ClusterSnapshotIT {
     try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
       assertThat(said("booting from a snapshot")).isTrue();
       assertThat(said("kept a snapshot")).isFalse();
+      // and its new store starts from the seed the first one's down refreshed
+      assertThat(said("the node's image store starts from the machine's image seed")).isTrue();
+      assertThat(volumeExists(store)).isTrue();
       assertWorks(sandbox);
     }
+    assertThat(volumeExists(store)).isFalse();
 
     // a snapshot that restores nothing (an empty archive): the node boots afresh; it is replaced
     try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file));
@@ -137,6 +151,19 @@ class ClusterSnapshotIT {
 
     assertThat(engine.removeClusterSnapshots()).hasSize(1);
     assertThat(engine.clusterSnapshots()).isEmpty();
+  }
+
+  private static com.github.dockerjava.api.DockerClient docker() {
+    return DockerClientFactory.instance().client();
+  }
+
+  private static boolean volumeExists(String volume) {
+    try {
+      docker().inspectVolumeCmd(volume).exec();
+      return true;
+    } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+      return false;
+    }
   }
 
   private boolean said(String text) {

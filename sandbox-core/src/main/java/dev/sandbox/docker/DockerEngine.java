@@ -183,6 +183,22 @@ public final class DockerEngine {
     }
   }
 
+  /**
+   * Image store {@code volume} belongs to a throwaway sandbox (tests, {@code sandbox exec}): it
+   * carries Testcontainers' session label, so the resource reaper removes it with the JVM, and
+   * {@code down} removes it with the sandbox.
+   */
+  public static boolean throwawayImageStore(DockerClient client, String volume) {
+    try {
+      Map<String, String> labels = client.inspectVolumeCmd(volume).exec().getLabels();
+      return labels != null
+          && labels.containsKey(
+              org.testcontainers.DockerClientFactory.TESTCONTAINERS_SESSION_ID_LABEL);
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
   /** Removes image store {@code volume}; returns what was removed. */
   public static List<String> removeImageStore(DockerClient client, String volume) {
     try {

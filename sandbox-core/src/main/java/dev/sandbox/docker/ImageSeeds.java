@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The machine's image seeds: one per k3s image, a containerd folder that a new sandbox's image
@@ -56,6 +55,7 @@ public final class ImageSeeds {
       """
       link() {
         cp -al "$1/." "$2/"
+        rm -rf "$2"/.next-* "$2"/.old-*
         for f in "$2"/*/*.db; do
           [ -f "$f" ] || continue
           cp -p "$f" "$f.copy" && mv -f "$f.copy" "$f"
@@ -90,6 +90,8 @@ public final class ImageSeeds {
           link "$from" "$next"
           if [ -e "$seed/current" ]; then mv "$seed/current" "$old"; fi
           mv "$next" "$seed/current"
+          # two refreshes that both found no seed: the later one moved its copy into the other's
+          rm -rf "$seed/current/${next##*/}"
           """;
 
   /** A new store filled from the seed. */
@@ -257,43 +259,30 @@ public final class ImageSeeds {
       return -1;
     }
     removeLeftHelpers(docker);
-    String id = null;
     try {
-      id =
-          docker
-              .createContainerCmd(nodeImageId)
-              .withEntrypoint("/bin/sh")
-              .withCmd("-c", script)
-              .withEnv(
-                  "VOLUMES=" + VOLUMES,
-                  "FROM=" + from,
-                  "TO=" + to,
-                  "TOKEN=" + UUID.randomUUID().toString().substring(0, 8))
-              .withUser("0")
-              .withLabels(Map.of(Labels.COMPONENT, HELPER))
-              .withHostConfig(
-                  HostConfig.newHostConfig()
-                      .withNetworkMode("none")
-                      .withBinds(new Bind(root.get(), new Volume(VOLUMES))))
-              .exec()
-              .getId();
-      docker.startContainerCmd(id).exec();
-      Integer code =
-          docker
-              .waitContainerCmd(id)
-              .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
-              .awaitStatusCode(AT_MOST.toSeconds(), TimeUnit.SECONDS);
-      return code == null ? -1 : code;
+      return HelperContainer.of(docker, nodeImageId)
+          .configure(
+              cmd ->
+                  cmd.withEntrypoint("/bin/sh")
+                      .withCmd("-c", script)
+                      .withEnv(
+                          "VOLUMES=" + VOLUMES,
+                          "FROM=" + from,
+                          "TO=" + to,
+                          "TOKEN=" + UUID.randomUUID().toString().substring(0, 8))
+                      .withUser("0")
+                      .withLabels(Map.of(Labels.COMPONENT, HELPER)))
+          .host(
+              HostConfig.newHostConfig()
+                  .withNetworkMode("none")
+                  .withBinds(new Bind(root.get(), new Volume(VOLUMES))))
+          .run(AT_MOST)
+          .exitCode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
     } catch (RuntimeException e) {
       return -1;
-    } finally {
-      if (id != null) {
-        try {
-          docker.removeContainerCmd(id).withForce(true).exec();
-        } catch (RuntimeException e) {
-          // already gone
-        }
-      }
     }
   }
 
@@ -319,7 +308,7 @@ public final class ImageSeeds {
                     && helper.getCreated() != null
                     && helper.getCreated() < minuteAgo);
         if (left) {
-          docker.removeContainerCmd(helper.getId()).withForce(true).exec();
+          docker.removeContainerCmd(helper.getId()).withForce(true).withRemoveVolumes(true).exec();
         }
       }
     } catch (RuntimeException e) {

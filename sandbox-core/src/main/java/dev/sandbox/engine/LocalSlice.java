@@ -272,31 +272,21 @@ public final class LocalSlice {
     List<Integer> nodePorts = new ArrayList<>(NODE_PORTS);
     nodePorts.addAll(stack.k3s().publishedPorts());
     // a sandbox that outlives its process keeps its images across `down`/`up`; a throwaway one
-    // (tests) leaves nothing behind
-    String imageStore = persistent ? imageStoreName(name) : null;
+    // (tests) has a store of its own for its life, filled from the machine's image seed like a new
+    // name's, which its `down` (or the resource reaper) removes: it leaves nothing behind
+    String imageStore = imageStoreName(name);
     // whether the node's store holds images already: kept from an earlier node of this name, or
     // being filled from the machine's image seed (a name never started here) while the rest starts
+    boolean storeKept =
+        layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId, persistent);
+    storeCreated = !storeKept;
     java.util.concurrent.CompletableFuture<Boolean> storeHolds =
-        java.util.concurrent.CompletableFuture.completedFuture(false);
-    if (imageStore != null) {
-      boolean storeKept =
-          layout.imageStore(imageStore, nodeImageId == null ? nodeImage : nodeImageId);
-      storeCreated = !storeKept;
-      storeHolds =
-          storeKept
-              ? java.util.concurrent.CompletableFuture.completedFuture(true)
-              : java.util.concurrent.CompletableFuture.supplyAsync(
-                  () -> seeded(nodeImageId, imageStore, listener), pool);
-    }
+        storeKept
+            ? java.util.concurrent.CompletableFuture.completedFuture(true)
+            : java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> seeded(nodeImageId, imageStore, listener), pool);
     k3s.createdAfter(storeHolds);
-    layout.configure(
-        k3s,
-        "k3s",
-        network,
-        nodePorts,
-        imageStore,
-        imageStore == null ? null : CONTAINERD_PATH,
-        Map.of());
+    layout.configure(k3s, "k3s", network, nodePorts, imageStore, CONTAINERD_PATH, Map.of());
     if (snapshot.isPresent()) {
       // a node from a snapshot is usable within seconds: one that is not, is not going to be
       k3s.withStartupTimeout(nodeTimeout(stack.readiness().timeout(), true));

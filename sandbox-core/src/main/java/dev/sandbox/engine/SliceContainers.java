@@ -98,10 +98,12 @@ record SliceContainers(
   /**
    * The node's image store {@code volume}, kept when an earlier node of the same image left it
    * (true), else created afresh (false): a store written by another k3s image (another containerd)
-   * is replaced rather than handed to a containerd that may not read it. Never reaped: it outlives
-   * the sandbox until {@code down --purge}.
+   * is replaced rather than handed to a containerd that may not read it. A persistent sandbox's
+   * store is never reaped: it outlives the sandbox until {@code down --purge}. A throwaway
+   * sandbox's store carries Testcontainers' session label, so the reaper removes it with the JVM;
+   * {@code down} removes it too.
    */
-  boolean imageStore(String volume, String nodeImage) {
+  boolean imageStore(String volume, String nodeImage, boolean persistent) {
     try {
       var existing = docker.inspectVolumeCmd(volume).exec();
       Map<String, String> labels = existing.getLabels();
@@ -115,7 +117,11 @@ record SliceContainers(
     Map<String, String> labels =
         new HashMap<>(Labels.of(sandbox, stackHash, version, DockerEngine.IMAGE_STORE_COMPONENT));
     labels.put(Labels.NODE_IMAGE, nodeImage);
-    docker.createVolumeCmd().withName(volume).withLabels(labels).exec();
+    docker
+        .createVolumeCmd()
+        .withName(volume)
+        .withLabels(Labels.reapable(labels, persistent))
+        .exec();
     return false;
   }
 }

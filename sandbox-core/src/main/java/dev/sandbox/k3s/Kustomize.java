@@ -104,71 +104,32 @@ public final class Kustomize {
     DockerClient client = docker != null ? docker : dev.sandbox.docker.DockerEngine.client();
     String relative = root.relativize(dir.toAbsolutePath()).toString().replace('\\', '/');
     String inContainer = "/tmp/" + root.getFileName() + (relative.isEmpty() ? "" : "/" + relative);
-    String id =
-        client
-            .createContainerCmd(k3sImage)
-            .withEntrypoint("kubectl")
-            .withCmd("kustomize", inContainer)
-            .withLabels(java.util.Map.of("dev.sandbox.purpose", "kustomize"))
-            .exec()
-            .getId();
+    dev.sandbox.docker.HelperContainer.Result result;
     try {
-      client
-          .copyArchiveToContainerCmd(id)
-          .withHostResource(root.toString())
-          .withRemotePath("/tmp")
-          .exec();
-      client.startContainerCmd(id).exec();
-      int code =
-          client
-              .waitContainerCmd(id)
-              .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
-              .awaitStatusCode(2, java.util.concurrent.TimeUnit.MINUTES);
-      StringBuilder out = new StringBuilder();
-      StringBuilder err = new StringBuilder();
-      try {
-        client
-            .logContainerCmd(id)
-            .withStdOut(true)
-            .withStdErr(true)
-            .exec(
-                new com.github.dockerjava.api.async.ResultCallback.Adapter<
-                    com.github.dockerjava.api.model.Frame>() {
-                  @Override
-                  public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                    String text =
-                        new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8);
-                    if (frame.getStreamType()
-                        == com.github.dockerjava.api.model.StreamType.STDERR) {
-                      err.append(text);
-                    } else {
-                      out.append(text);
-                    }
-                  }
-                })
-            .awaitCompletion(1, java.util.concurrent.TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while rendering " + dir, e);
-      }
-      if (code != 0) {
-        throw new SandboxException.ManifestApply(
-            failure(
-                dir,
-                root,
-                (err.toString().strip() + " " + out.toString().strip())
-                    .replace("/tmp/" + root.getFileName(), root.toString())
-                    .strip()),
-            null);
-      }
-      return out.toString();
-    } finally {
-      try {
-        client.removeContainerCmd(id).withForce(true).exec();
-      } catch (RuntimeException e) {
-        // already gone
-      }
+      result =
+          dev.sandbox.docker.HelperContainer.of(client, k3sImage)
+              .configure(
+                  cmd ->
+                      cmd.withEntrypoint("kubectl")
+                          .withCmd("kustomize", inContainer)
+                          .withLabels(java.util.Map.of("dev.sandbox.purpose", "kustomize")))
+              .copying(root, "/tmp")
+              .run(java.time.Duration.ofMinutes(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("Interrupted while rendering " + dir, e);
     }
+    if (result.exitCode() != 0) {
+      throw new SandboxException.ManifestApply(
+          failure(
+              dir,
+              root,
+              (result.stderr().strip() + " " + result.stdout().strip())
+                  .replace("/tmp/" + root.getFileName(), root.toString())
+                  .strip()),
+          null);
+    }
+    return result.stdout();
   }
 
   private static Optional<Path> onPath(String program) {

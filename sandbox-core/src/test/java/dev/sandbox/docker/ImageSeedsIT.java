@@ -46,8 +46,11 @@ class ImageSeedsIT {
     String store = volume("store");
     String seed = volume("seed");
     sh(store, "/s", files());
+    List<String> before = volumeNames();
 
     assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
+    // the helper's image declares volumes: they were tmpfs, no anonymous volume is left behind
+    assertThat(volumeNames()).containsExactlyInAnyOrderElementsOf(before);
 
     // inode and link count of each file, in the store and in the seed
     String seen =
@@ -116,6 +119,31 @@ class ImageSeedsIT {
     // the new node's containerd writes its own database, never the seed's
     assertThat(line(seen, "meta")[1]).isEqualTo("db");
     assertThat(seen.strip()).endsWith("current");
+  }
+
+  @Test
+  void two_downs_that_both_find_no_seed_leave_one_copy() {
+    String store = volume("store");
+    String other = volume("other");
+    String seed = volume("seed");
+    sh(store + "," + other, "/s,/o", files() + " cp -a /s/. /o/");
+
+    // two throwaway sandboxes of a test run closing at once, on a machine without a seed yet
+    var first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> ImageSeeds.refresh(docker, image, store, seed));
+    var second =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> ImageSeeds.refresh(docker, image, other, seed));
+    assertThat(List.of(first.join(), second.join())).anyMatch(java.util.Optional::isPresent);
+
+    // one copy, nothing of the other nested in it or left beside it
+    assertThat(sh(seed, "/seed", "ls -A /seed; ls -A /seed/current").lines())
+        .containsExactlyInAnyOrder(
+            "current",
+            "io.containerd.content.v1.content",
+            "io.containerd.metadata.v1.bolt",
+            "io.containerd.snapshotter.v1.overlayfs");
   }
 
   @Test
@@ -197,6 +225,11 @@ class ImageSeedsIT {
         .split(" ");
   }
 
+  private List<String> volumeNames() {
+    var all = docker.listVolumesCmd().exec().getVolumes();
+    return all == null ? List.of() : all.stream().map(v -> v.getName()).toList();
+  }
+
   private String volume(String role) {
     String name = "it-seed-" + role + "-" + run;
     docker.createVolumeCmd().withName(name).exec();
@@ -212,44 +245,18 @@ class ImageSeedsIT {
     for (int i = 0; i < names.length; i++) {
       binds.add(new Bind(names[i], new Volume(paths[i])));
     }
-    String id =
-        docker
-            .createContainerCmd(image)
-            .withEntrypoint("/bin/sh")
-            .withCmd("-c", script)
-            .withUser("0")
-            .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none").withBinds(binds))
-            .exec()
-            .getId();
     try {
-      docker.startContainerCmd(id).exec();
-      int code =
-          docker
-              .waitContainerCmd(id)
-              .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
-              .awaitStatusCode(1, TimeUnit.MINUTES);
-      StringBuilder out = new StringBuilder();
-      docker
-          .logContainerCmd(id)
-          .withStdOut(true)
-          .withStdErr(true)
-          .exec(
-              new com.github.dockerjava.api.async.ResultCallback.Adapter<
-                  com.github.dockerjava.api.model.Frame>() {
-                @Override
-                public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                  out.append(
-                      new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                }
-              })
-          .awaitCompletion(1, TimeUnit.MINUTES);
-      assertThat(code).as(out.toString()).isZero();
-      return out.toString();
+      HelperContainer.Result result =
+          HelperContainer.of(docker, image)
+              .configure(cmd -> cmd.withEntrypoint("/bin/sh").withCmd("-c", script).withUser("0"))
+              .host(HostConfig.newHostConfig().withNetworkMode("none").withBinds(binds))
+              .run(java.time.Duration.ofMinutes(1));
+      String out = result.stdout() + result.stderr();
+      assertThat(result.exitCode()).as(out).isZero();
+      return out;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
-    } finally {
-      docker.removeContainerCmd(id).withForce(true).exec();
     }
   }
 
