@@ -9,7 +9,9 @@
 #       starting from the machine's image seed (which the purge of (b0)'s sandbox refreshed)
 #   (c) warm `sandbox up` on the running sandbox (reuse)
 #   (d) resident memory of the whole slice (sum of the containers' memory usage)
-#   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image)
+#   (e) `sandbox apply` after a YAML-only change (a stack with one app Deployment and its image),
+#       10 s after its `up` returned, as after an edit; (e0) the same right after `up` returned,
+#       while the new cluster's pods still settle
 #   (f) `sandbox apply` after one changed app image (rebuilt under the same tag), and the import
 #       time of that image alone, so (f) - import is what apply adds
 #   (h) cold `sandbox up` of the default stack after a `down` of it (the morning after): the node's
@@ -36,7 +38,7 @@ official() { tr ',' '\n' <<<"$official_images" | tr -d ' ' | grep "^$1:" | head 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-a=(); a2=(); b0=(); b=(); c=(); d=(); e=(); f=(); fi_=(); g=(); h=()
+a=(); a2=(); b0=(); b=(); c=(); d=(); e0=(); e=(); f=(); fi_=(); g=(); h=()
 # the app stack of (e) and (f): the default stack plus one Deployment of a local image, shaped to
 # pass the default policies (restricted Pod Security, guardrails)
 app="$(mktemp -d)"; trap 'rm -rf "$app"; docker rmi -f bench-app:1 >/dev/null 2>&1 || true' EXIT
@@ -136,6 +138,11 @@ for i in $(seq 1 "$runs"); do
   sed -i "s/round: \".*\"/round: \"$i\"/" "$app/k8s/app.yaml"
   t0=$(now)
   (cd "$app" && "$repo/sandbox" apply -q >/dev/null)
+  e0+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
+  sleep 10
+  sed -i "s/round: \".*\"/round: \"$i-settled\"/" "$app/k8s/app.yaml"
+  t0=$(now)
+  (cd "$app" && "$repo/sandbox" apply -q >/dev/null)
   e+=("$(awk -v s="$t0" -v e="$(now)" 'BEGIN{printf "%.1f", e-s}')")
   build_app "$i"
   t0=$(now)
@@ -150,12 +157,12 @@ for i in $(seq 1 "$runs"); do
   # (g) the peer baseline: the three Testcontainers modules in one JVM, to CoreDNS
   g+=("$(TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 java -cp sandbox-cli/target/sandbox.jar bench/PeerBaseline.java \
     "$(official rancher/k3s)" "$(official postgres)" "$(official rabbitmq)" 2>/dev/null | tail -1)")
-  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), first up ${b0[-1]}s, cold up ${b[-1]}s, warm up ${c[-1]}s, after down ${h[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s, apply image ${f[-1]}s (import ${fi_[-1]}s), peers ${g[-1]}s" >&2
+  echo "run $i: k3s ${a[-1]}s (CoreDNS ${a2[-1]}s), first up ${b0[-1]}s, cold up ${b[-1]}s, warm up ${c[-1]}s, after down ${h[-1]}s, memory ${d[-1]} MiB, apply YAML ${e[-1]}s (right after up ${e0[-1]}s), apply image ${f[-1]}s (import ${fi_[-1]}s), peers ${g[-1]}s" >&2
 done
 
 mb0=$(printf '%s\n' "${b0[@]}" | median); ma=$(printf '%s\n' "${a[@]}" | median); ma2=$(printf '%s\n' "${a2[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 mc=$(printf '%s\n' "${c[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
-me=$(printf '%s\n' "${e[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
+me=$(printf '%s\n' "${e[@]}" | median); me0=$(printf '%s\n' "${e0[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median); mfi=$(printf '%s\n' "${fi_[@]}" | median)
 mg=$(printf '%s\n' "${g[@]}" | median); mh=$(printf '%s\n' "${h[@]}" | median)
 # the median over the runs of one run's X/Y (both measured in that run): ratio X Y, arrays by name
 ratio() {
@@ -179,6 +186,7 @@ printf '| %-44s | %10s | %-14s |\n' "(h)/(a'), median of each run's ratio" "$(ra
 printf '| %-44s | %10s | %-14s |\n' "(h)/(b)" "$(awk -v x="$mh" -v y="$mb" 'BEGIN{printf "%.2f", x/y}')" ""
 printf '| %-44s | %6s MiB | %-14s |\n' "(d) resident memory of the slice" "$md" "<= 1.2 GiB"
 printf '| %-44s | %9ss | %-14s |\n' "(e) apply after a YAML-only change" "$me" "<= 2 s"
+printf '| %-44s | %9ss | %-14s |\n' "(e0) the same, right after up returned" "$me0" ""
 printf '| %-44s | %9ss | %-14s |\n' "(f) apply after one changed image" "$mf" "import + 2 s"
 printf '| %-44s | %9ss | %-14s |\n' "    import of that image alone (load)" "$mfi" ""
 printf '| %-44s | %9ss | %-14s |\n' "    (f) - import" "$(awk -v x="$mf" -v y="$mfi" 'BEGIN{printf "%.1f", x-y}')" "<= 2 s"

@@ -310,6 +310,57 @@ class ApplyPrecheckIT {
   }
 
   @Test
+  @DisplayName(
+      "a Job whose image the image map rewrites applies again unchanged; a changed one says to delete it")
+  void a_job_applies_again_and_a_changed_one_names_the_way_out() throws IOException {
+    String job =
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: once}
+        spec:
+          backoffLimit: 1
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - name: c
+                  image: alpine:3.17
+                  imagePullPolicy: IfNotPresent
+                  command: [sh, -c, "echo %s"]
+        """;
+    Stack stack = stack("job", Map.of("job.yaml", job.formatted("first")));
+    apply(stack);
+    String applied =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .withName("once")
+            .get()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getImage();
+    // the machine's image map (CI's local images) rewrites alpine: the cluster holds the
+    // rewritten image, which the file does not name; as written, the pod template would change
+    assertThat(applied).isNotEqualTo("alpine:3.17");
+
+    apply(stack);
+
+    Stack changed = stack("job", Map.of("job.yaml", job.formatted("second")));
+    assertThatThrownBy(() -> apply(changed))
+        .isInstanceOf(SandboxException.ManifestApply.class)
+        .hasMessageContaining("(Job/once) was rejected by the API server: ")
+        .hasMessageContaining(
+            "These fields cannot change once the object exists (a Job's pod template, a"
+                + " Deployment's selector): delete it (kubectl delete job once) and apply again.")
+        .hasMessageEndingWith("Nothing was applied.");
+  }
+
+  @Test
   @DisplayName("a kustomize error names the user's folder, not the node's scratch copy")
   void kustomize_errors_name_the_users_paths() throws IOException {
     Map<String, String> files = new LinkedHashMap<>();

@@ -166,9 +166,18 @@ final class Precheck {
       List<Verdict> verdicts) {
     warnings.drain();
     try {
-      var op =
-          warnings.client().resource(manifest.written()).dryRun().fieldManager(Apply.FIELD_MANAGER);
-      (forceConflicts ? op.forceConflicts() : op).serverSideApply();
+      try {
+        dryRun(manifest.written());
+      } catch (KubernetesClientException e) {
+        if (manifest.written() == manifest.resource() || !immutable(e)) {
+          throw e;
+        }
+        // the object exists with its images rewritten (a Job's pod template cannot change): as
+        // written, it would change them back, which validation refuses before any policy judges
+        // it. What the apply writes is the rewritten object, so that is what is checked.
+        warnings.drain();
+        dryRun(manifest.resource());
+      }
       for (String warning : warnings.drain()) {
         verdicts.add(Verdict.of(manifest, warning, this::audits));
       }
@@ -180,6 +189,16 @@ final class Precheck {
         problems.add(rejection(manifest, e));
       }
     }
+  }
+
+  private void dryRun(io.fabric8.kubernetes.api.model.GenericKubernetesResource object) {
+    var op = warnings.client().resource(object).dryRun().fieldManager(Apply.FIELD_MANAGER);
+    (forceConflicts ? op.forceConflicts() : op).serverSideApply();
+  }
+
+  /** The API server refused to change a field that cannot change once the object exists. */
+  static boolean immutable(KubernetesClientException e) {
+    return e.getCode() == 422 && reason(e).contains("field is immutable");
   }
 
   /** Whether a ValidatingAdmissionPolicyBinding's actions include Audit (its warnings audit). */
@@ -233,7 +252,17 @@ final class Precheck {
         + (e.getCode() == 409
             ? " Another field manager owns these fields; re-run with --force-conflicts to take them"
                 + " over."
-            : "");
+            : immutable(e)
+                ? " These fields cannot change once the object exists (a Job's pod template, a"
+                    + " Deployment's selector): delete it (kubectl delete "
+                    + manifest.kind().toLowerCase(java.util.Locale.ROOT)
+                    + " "
+                    + manifest.name()
+                    + (manifest.namespace() == null || manifest.namespace().isBlank()
+                        ? ""
+                        : " -n " + manifest.namespace())
+                    + ") and apply again."
+                : "");
   }
 
   /** The API server's reason, or the root cause when no Status came back (connection lost). */
