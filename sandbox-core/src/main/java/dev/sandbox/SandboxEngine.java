@@ -3,6 +3,7 @@ package dev.sandbox;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.sandbox.docker.DockerEngine;
+import dev.sandbox.docker.Labels;
 import dev.sandbox.engine.Deployment;
 import dev.sandbox.engine.Services;
 import dev.sandbox.engine.StatusReader;
@@ -48,6 +49,9 @@ public final class SandboxEngine {
 
   /** How long {@code down} waits for an {@code up} in flight before giving up. */
   private static final Duration DOWN_WAIT = Duration.ofMinutes(10);
+
+  /** How long {@code down} gives a node to empty its containerd of pods (about a second). */
+  private static final Duration CLEAR_PODS_AT_MOST = Duration.ofSeconds(20);
 
   private final SandboxConfig config;
   private final StateStore store;
@@ -353,7 +357,7 @@ public final class SandboxEngine {
         return new ClusterFlow(this, store).down(state.get(), listener);
       }
       refuseForeign(name);
-      List<String> removed = removeLocked(name, keepData, listener);
+      List<String> removed = removeLocked(name, keepData, !purge, listener);
       // the node is gone, its store idle: it becomes the machine's image seed for new names
       seedFrom(name, listener);
       String imageStore = dev.sandbox.engine.LocalSlice.imageStoreName(name);
@@ -398,9 +402,34 @@ public final class SandboxEngine {
    * store stays.
    */
   List<String> removeLocked(String name, boolean keepData, ProgressListener listener) {
+    return removeLocked(name, keepData, true, listener);
+  }
+
+  /**
+   * As {@link #removeLocked(String, boolean, ProgressListener)}; with {@code storeKept}, the node's
+   * image store is emptied of its pods first, so that the next node (or the machine's image seed)
+   * gets images only.
+   */
+  List<String> removeLocked(
+      String name, boolean keepData, boolean storeKept, ProgressListener listener) {
     Instant start = Instant.now();
     listener.onEvent(ProgressListener.Event.started(name, "removing"));
-    List<String> removed = DockerEngine.removeAll(DockerEngine.client(), name, keepData);
+    DockerClient docker = DockerEngine.client();
+    if (storeKept) {
+      DockerEngine.containers(docker, name).stream()
+          .filter(c -> "running".equals(c.getState()))
+          .filter(c -> c.getLabels() != null && "k3s".equals(c.getLabels().get(Labels.COMPONENT)))
+          .forEach(
+              node ->
+                  K3sNode.clearPods(
+                      docker,
+                      node.getId(),
+                      dev.sandbox.engine.LocalSlice.CONTAINERD_PATH
+                          + "/"
+                          + dev.sandbox.docker.ImageSeeds.PODS_CLEARED,
+                      CLEAR_PODS_AT_MOST));
+    }
+    List<String> removed = DockerEngine.removeAll(docker, name, keepData);
     store.remove(name, keepData);
     listener.onEvent(
         ProgressListener.Event.done(

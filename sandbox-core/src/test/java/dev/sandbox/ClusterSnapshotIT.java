@@ -78,12 +78,15 @@ class ClusterSnapshotIT {
 
     // the first node boots afresh and keeps a snapshot, owner-only: it holds the cluster CA's keys
     String nodeImage;
+    java.util.Set<String> firstPods;
     try (Sandbox sandbox = engine.upEphemeral(stack, events::add)) {
       assertThat(said("booting from a snapshot")).isFalse();
       assertThat(said("kept a snapshot of the ready cluster")).isTrue();
       assertWorks(sandbox);
       nodeImage =
           docker().inspectContainerCmd(sandbox.state().containers().get("k3s")).exec().getImageId();
+      firstPods = podSandboxes(sandbox);
+      assertThat(firstPods).isNotEmpty();
     }
     // a throwaway node has an image store of its own for its life: its down leaves it as the
     // machine's image seed and removes it
@@ -121,6 +124,9 @@ class ClusterSnapshotIT {
       assertThat(said("the node's image store starts from the machine's image seed")).isTrue();
       assertThat(volumeExists(store)).isTrue();
       assertWorks(sandbox);
+      // the first node's down emptied its containerd of pods before the seed took its store: none
+      // of them is in this node's
+      assertThat(podSandboxes(sandbox)).isNotEmpty().doesNotContainAnyElementsOf(firstPods);
     }
     assertThat(volumeExists(store)).isFalse();
 
@@ -155,6 +161,24 @@ class ClusterSnapshotIT {
 
   private static com.github.dockerjava.api.DockerClient docker() {
     return DockerClientFactory.instance().client();
+  }
+
+  /** The IDs of the pod sandboxes the node's containerd holds. */
+  private static java.util.Set<String> podSandboxes(Sandbox sandbox) {
+    String listed =
+        dev.sandbox.k3s.K3sNode.exec(
+            docker(),
+            sandbox.state().containers().get("k3s"),
+            "ctr",
+            "-n",
+            "k8s.io",
+            "sandboxes",
+            "ls");
+    return listed
+        .lines()
+        .skip(1)
+        .map(line -> line.split("\\s+")[0])
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   private static boolean volumeExists(String volume) {

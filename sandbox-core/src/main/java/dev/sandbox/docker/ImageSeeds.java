@@ -38,6 +38,15 @@ public final class ImageSeeds {
   /** The component label of an image seed volume. */
   public static final String COMPONENT = "image-seed";
 
+  /**
+   * A file in an image store whose node's {@code down} emptied its containerd of pods (tasks,
+   * containers, pod sandboxes): the store holds images only. A seed without it is refreshed from a
+   * store with it even when the node added no image, so a seed copied before stores were emptied
+   * (or from a node that could not be) becomes clean once. A store filled from the seed starts
+   * without it: only its own node's {@code down} writes it.
+   */
+  public static final String PODS_CLEARED = ".sandbox-pods-cleared";
+
   /** Where the helper sees the engine's volume folder. */
   private static final String VOLUMES = "/sandbox-volumes";
 
@@ -82,6 +91,8 @@ public final class ImageSeeds {
               [ -e "$b" ] || continue
               [ -e "$seed/current/$blobs/${b##*/}" ] || { new=yes; break; }
             done
+            # a store emptied of pods replaces a seed that was not
+            if [ -e "$from/$CLEARED" ] && [ ! -e "$seed/current/$CLEARED" ]; then new=yes; fi
             [ "$new" = yes ] || exit 0
           fi
           next="$seed/.next-$TOKEN"; old="$seed/.old-$TOKEN"
@@ -103,6 +114,7 @@ public final class ImageSeeds {
           [ -d "$store" ] || exit 4
           [ -d "$seed" ] || exit 3
           link "$seed" "$store"
+          rm -f "$store/$CLEARED"
           """;
 
   private ImageSeeds() {}
@@ -269,6 +281,7 @@ public final class ImageSeeds {
                           "VOLUMES=" + VOLUMES,
                           "FROM=" + from,
                           "TO=" + to,
+                          "CLEARED=" + PODS_CLEARED,
                           "TOKEN=" + UUID.randomUUID().toString().substring(0, 8))
                       .withUser("0")
                       .withLabels(Map.of(Labels.COMPONENT, HELPER)))

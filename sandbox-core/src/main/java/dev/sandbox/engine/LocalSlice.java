@@ -207,7 +207,7 @@ public final class LocalSlice {
   }
 
   /** Where k3s keeps its containerd (images, snapshots) inside the node. */
-  static final String CONTAINERD_PATH = "/var/lib/rancher/k3s/agent/containerd";
+  public static final String CONTAINERD_PATH = "/var/lib/rancher/k3s/agent/containerd";
 
   /**
    * A slice being started, with the images loading into its node meanwhile.

@@ -260,6 +260,65 @@ public final class K3sNode {
         });
   }
 
+  /**
+   * Removes the node's pods from its containerd: tasks, containers, pod sandboxes and the leases
+   * that hold their snapshots. The node's image store outlives the node (and becomes the machine's
+   * image seed); left in it, these records are work the next node's kubelet does during its boot (a
+   * default stack leaves 40 or more), and sandboxes' leases keep their snapshots on disk for good.
+   * The images stay. The kubelet is stopped first so that it recreates nothing: on rancher/k3s it
+   * runs inside the k3s process, the container's first process, which only a signal from outside
+   * the container can stop; where it is a process of its own, it is stopped from inside. The file
+   * {@code $1} exists afterwards only when every step succeeded.
+   */
+  static final String CLEAR_PODS =
+      String.join(
+          "\n",
+          "rm -f \"$1\"",
+          "pkill -STOP -x kubelet 2>/dev/null",
+          "c='ctr -n k8s.io'",
+          "ids() { $c \"$@\" 2>/dev/null | awk 'NR>1{print $1}'; }",
+          "t=$(ids tasks ls); [ -z \"$t\" ] || $c tasks rm -f $t >/dev/null 2>&1",
+          "s=$(ids sandboxes ls); [ -z \"$s\" ] || $c sandboxes rm -f $s >/dev/null 2>&1",
+          "k=$(ids containers ls); [ -z \"$k\" ] || $c containers rm $k >/dev/null 2>&1",
+          "l=$(ids leases ls); [ -z \"$l\" ] || $c leases rm $l >/dev/null 2>&1",
+          "[ -z \"$(ids containers ls)$(ids sandboxes ls)\" ] || exit 1",
+          "touch \"$1\"",
+          "echo $(echo $k | wc -w)");
+
+  /**
+   * Empties a running node's containerd of its pods (see {@link #CLEAR_PODS}) before the node is
+   * removed, within {@code atMost}, and then writes the file {@code marker} (a path in the node's
+   * image store) that tells the store is free of them; a node that cannot be cleared is removed as
+   * it is, and its next boot does the work.
+   *
+   * @return how many containers it removed, empty when it could not finish
+   */
+  public static java.util.OptionalInt clearPods(
+      DockerClient docker, String containerId, String marker, Duration atMost) {
+    try {
+      docker.killContainerCmd(containerId).withSignal("SIGSTOP").exec();
+    } catch (RuntimeException e) {
+      // not running, or gone: nothing to clear
+      return java.util.OptionalInt.empty();
+    }
+    java.util.concurrent.CompletableFuture<Exec> cleared =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> execResult(docker, containerId, "sh", "-c", CLEAR_PODS, "sh", marker));
+    try {
+      Exec result = cleared.get(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      String count = result.stdout().strip();
+      return result.exitCode() == 0 && count.matches("\\d+")
+          ? java.util.OptionalInt.of(Integer.parseInt(count))
+          : java.util.OptionalInt.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.OptionalInt.empty();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // a containerd that does not answer: the removal ends the exec with the node
+      return java.util.OptionalInt.empty();
+    }
+  }
+
   /** The local engine's ID of {@code image}, or null when it does not have it. */
   public static String imageId(DockerClient docker, String image) {
     try {

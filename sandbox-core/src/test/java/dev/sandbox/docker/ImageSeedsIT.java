@@ -96,9 +96,20 @@ class ImageSeedsIT {
     assertThat(sh(seed, "/seed", "stat -c %i /seed/current")).isEqualTo(before);
     sh(store, "/s", "echo more > /s/io.containerd.content.v1.content/blobs/sha256/ef56");
     assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
-    assertThat(sh(seed, "/seed", "stat -c %i /seed/current")).isNotEqualTo(before);
+    String added = sh(seed, "/seed", "stat -c %i /seed/current");
+    assertThat(added).isNotEqualTo(before);
+    // a store its node's down emptied of pods replaces a seed that was not, though it added no
+    // image; once: the seed is then marked as emptied too
+    sh(store, "/s", "touch /s/" + ImageSeeds.PODS_CLEARED);
+    assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
+    String emptied = sh(seed, "/seed", "stat -c %i /seed/current");
+    assertThat(emptied).isNotEqualTo(added);
+    assertThat(ImageSeeds.refresh(docker, image, store, seed)).isPresent();
+    assertThat(sh(seed, "/seed", "stat -c %i /seed/current")).isEqualTo(emptied);
 
     assertThat(ImageSeeds.fill(docker, image, seed, fresh)).isPresent();
+    // the new store is not emptied by its own node's down yet: it starts unmarked
+    assertThat(sh(fresh, "/n", "ls -A /n")).doesNotContain(ImageSeeds.PODS_CLEARED);
 
     String seen =
         sh(
