@@ -221,6 +221,8 @@ final class UpFlow {
             },
             "sandbox-interrupted-up");
     Runtime.getRuntime().addShutdownHook(onInterrupt);
+    // the Kubernetes client is first needed once the node answers, seconds from now
+    dev.sandbox.k3s.ClientWarmUp.start();
     try {
       LocalSlice.Started started =
           slice.start(

@@ -97,7 +97,7 @@ public final class Prometheus {
     Poll.until(
         "Prometheus",
         timeout,
-        Duration.ofMillis(250),
+        Duration.ofMillis(100),
         seen -> {
           try {
             int code =
