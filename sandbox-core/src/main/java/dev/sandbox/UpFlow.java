@@ -71,6 +71,8 @@ final class UpFlow {
         throw plan.refusal(name, store.root().toString());
       case REUSE:
         listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
+        // an `up` interrupted before the end left its services at the boot share
+        LocalSlice.fullCpuShares(docker, state.orElseThrow().containers());
         return engine.handle(state.orElseThrow(), false);
       case APPLY_IN_PLACE:
         listener.onEvent(ProgressListener.Event.info(name, plan.reason()));
@@ -417,6 +419,7 @@ final class UpFlow {
       readiness.shutdownNow();
     }
     awaitPrometheusUrl(stack, state);
+    LocalSlice.fullCpuShares(docker, state.containers());
     SandboxState complete = state.completed();
     store.write(complete);
     return engine.handle(complete, false);
@@ -547,6 +550,7 @@ final class UpFlow {
       ProgressListener listener) {
     engine.deployInto(docker, stack, state, options.forceConflicts(), false, listener);
     awaitPrometheusUrl(stack, state);
+    LocalSlice.fullCpuShares(docker, state.containers());
     SandboxState updated = state.withStack(stack, parts);
     store.write(updated);
     return engine.handle(updated, false);

@@ -173,6 +173,19 @@ class SandboxEngineIT {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getInt(1)).isEqualTo(7);
       }
+      // the services started at an eighth of the default CPU share, yielding to the node's boot;
+      // the sandbox's tests find them at the default again
+      var docker = org.testcontainers.DockerClientFactory.instance().client();
+      for (String service : List.of("postgres", "rabbitmq")) {
+        assertThat(
+                docker
+                    .inspectContainerCmd(sandbox.state().containers().get(service))
+                    .exec()
+                    .getHostConfig()
+                    .getCpuShares())
+            .as(service + "'s CPU shares once up returned")
+            .isEqualTo(1024);
+      }
       // applied again: both manifest images are in the node under the same IDs, found by one
       // listing, and nothing is imported
       List<ProgressListener.Event> again = new java.util.concurrent.CopyOnWriteArrayList<>();

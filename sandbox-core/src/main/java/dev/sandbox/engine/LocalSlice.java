@@ -206,6 +206,35 @@ public final class LocalSlice {
     return "sandbox-" + name + "-images";
   }
 
+  /**
+   * The CPU shares of the service containers (PostgreSQL, RabbitMQ, ...) while the node boots: an
+   * eighth of the default, so that on a busy machine the node's boot, which every `up` waits for,
+   * gets the cores first, and the services, ready seconds before the cluster, take the rest. Shares
+   * weigh only under contention: an idle core still serves a service at full speed. {@link
+   * #fullCpuShares} gives them the default once the sandbox is ready, so tests find them equal.
+   */
+  static final int BOOT_CPU_SHARES = 128;
+
+  /** Docker's default CPU shares. */
+  private static final int DEFAULT_CPU_SHARES = 1024;
+
+  /**
+   * Gives the sandbox's service containers the default CPU shares back (see {@link
+   * #BOOT_CPU_SHARES}); a container that is gone or an engine that refuses keeps what it had.
+   */
+  public static void fullCpuShares(DockerClient docker, Map<String, String> containers) {
+    containers.forEach(
+        (component, id) -> {
+          if (!component.equals("k3s")) {
+            try {
+              docker.updateContainerCmd(id).withCpuShares(DEFAULT_CPU_SHARES).exec();
+            } catch (RuntimeException e) {
+              // the service runs on, at the boot share
+            }
+          }
+        });
+  }
+
   /** Where k3s keeps its containerd (images, snapshots) inside the node. */
   public static final String CONTAINERD_PATH = "/var/lib/rancher/k3s/agent/containerd";
 

@@ -73,6 +73,10 @@ record SliceContainers(
               if (volume != null) {
                 Binds.add(cmd, List.of(new Bind(volume, new Volume(dataPath))));
               }
+              if (!component.equals("k3s")) {
+                // the services yield the CPU to the node while it boots (see LocalSlice)
+                cmd.getHostConfig().withCpuShares(LocalSlice.BOOT_CPU_SHARES);
+              }
             });
   }
 

@@ -134,7 +134,7 @@ public final class PolicyPacks {
       Poll.until(
           "the guardrail admission policies to take effect (they may not be active)",
           timeout,
-          Duration.ofMillis(500),
+          Duration.ofMillis(200),
           seen -> {
             // in order, stopping at the first one not active yet: the others are asked next round
             while (!pending.isEmpty()) {
