@@ -215,6 +215,20 @@ public final class LocalSlice {
    */
   static final int BOOT_CPU_SHARES = 128;
 
+  /**
+   * Whether the engine can weigh containers' CPU (its info says so; rootless engines without the
+   * cgroup's cpu controller cannot, and would refuse a container that asks): the boot share is only
+   * asked for where it can be given.
+   */
+  static boolean cpuSharesSupported() {
+    try {
+      return Boolean.TRUE.equals(
+          org.testcontainers.DockerClientFactory.instance().getInfo().getCpuShares());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Docker's default CPU shares. */
   private static final int DEFAULT_CPU_SHARES = 1024;
 
@@ -223,6 +237,9 @@ public final class LocalSlice {
    * #BOOT_CPU_SHARES}); a container that is gone or an engine that refuses keeps what it had.
    */
   public static void fullCpuShares(DockerClient docker, Map<String, String> containers) {
+    if (!cpuSharesSupported()) {
+      return;
+    }
     containers.forEach(
         (component, id) -> {
           if (!component.equals("k3s")) {

@@ -73,7 +73,7 @@ record SliceContainers(
               if (volume != null) {
                 Binds.add(cmd, List.of(new Bind(volume, new Volume(dataPath))));
               }
-              if (!component.equals("k3s")) {
+              if (!component.equals("k3s") && LocalSlice.cpuSharesSupported()) {
                 // the services yield the CPU to the node while it boots (see LocalSlice)
                 cmd.getHostConfig().withCpuShares(LocalSlice.BOOT_CPU_SHARES);
               }
