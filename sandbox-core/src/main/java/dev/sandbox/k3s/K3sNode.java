@@ -282,40 +282,30 @@ public final class K3sNode {
           "k=$(ids containers ls); [ -z \"$k\" ] || $c containers rm $k >/dev/null 2>&1",
           "l=$(ids leases ls); [ -z \"$l\" ] || $c leases rm $l >/dev/null 2>&1",
           "[ -z \"$(ids containers ls)$(ids sandboxes ls)\" ] || exit 1",
-          "touch \"$1\"",
-          "echo $(echo $k | wc -w)");
+          "touch \"$1\"");
 
   /**
    * Empties a running node's containerd of its pods (see {@link #CLEAR_PODS}) before the node is
    * removed, within {@code atMost}, and then writes the file {@code marker} (a path in the node's
    * image store) that tells the store is free of them; a node that cannot be cleared is removed as
    * it is, and its next boot does the work.
-   *
-   * @return how many containers it removed, empty when it could not finish
    */
-  public static java.util.OptionalInt clearPods(
+  public static void clearPods(
       DockerClient docker, String containerId, String marker, Duration atMost) {
     try {
       docker.killContainerCmd(containerId).withSignal("SIGSTOP").exec();
     } catch (RuntimeException e) {
-      // not running, or gone: nothing to clear
-      return java.util.OptionalInt.empty();
+      return; // not running, or gone: nothing to clear
     }
-    java.util.concurrent.CompletableFuture<Exec> cleared =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> execResult(docker, containerId, "sh", "-c", CLEAR_PODS, "sh", marker));
     try {
-      Exec result = cleared.get(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      String count = result.stdout().strip();
-      return result.exitCode() == 0 && count.matches("\\d+")
-          ? java.util.OptionalInt.of(Integer.parseInt(count))
-          : java.util.OptionalInt.empty();
+      // its outcome is the marker file: the exit code adds nothing the caller acts on
+      java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> execResult(docker, containerId, "sh", "-c", CLEAR_PODS, "sh", marker))
+          .get(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return java.util.OptionalInt.empty();
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       // a containerd that does not answer: the removal ends the exec with the node
-      return java.util.OptionalInt.empty();
     }
   }
 
